@@ -1,6 +1,12 @@
 """Test set-up shared by every app: fast hashing and the persona set."""
 
 import pytest
+from hypothesis import settings as hypothesis_settings
+
+# Timing belongs in bench/, not in tests: no per-example deadline, so a busy
+# 2-core CI machine cannot turn a correct rule into a flaky failure.
+hypothesis_settings.register_profile("eschool", deadline=None, max_examples=200)
+hypothesis_settings.load_profile("eschool")
 
 pytest_plugins = ["eschool.core.testing"]
 
