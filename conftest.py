@@ -16,3 +16,13 @@ def _fast_password_hashing(settings):
     # Argon2 is the production hasher (a test checks it); tests hash thousands
     # of passwords and need a cheap one.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    # The Redis leg uses a database of its own (REDIS_TEST_URL, db 15); emptying it
+    # keeps one test's counters and cached pages from leaking into the next.
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
