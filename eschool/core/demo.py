@@ -1,0 +1,169 @@
+"""The demo district: the example spreadsheets in demo/, loaded through the real importer.
+
+`make run` calls `manage.py load_demo --if-empty`. The files are the ones an
+administrator could upload; only the timetable is rewritten first, so that its
+reference fortnight (Monday 2026-01-05 … Sunday 2026-01-18) becomes this week
+and next.
+"""
+
+import datetime as dt
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import openpyxl
+from django.conf import settings
+from django.db import transaction
+
+from eschool.accounts.models import Guardianship, Role, User
+from eschool.accounts.services import user_set_own_password
+from eschool.core import timeutil
+from eschool.org.models import School
+
+DEMO_DIR = Path(settings.BASE_DIR) / "demo"
+REFERENCE_MONDAY = dt.date(2026, 1, 5)
+# (file, what it holds), in the order they must be imported: people refer to schools,
+# the timetable to teachers.
+FILES = [
+    ("schools.csv", "schools"),
+    ("teachers.xlsx", "teachers"),
+    ("students.xlsx", "students"),
+    ("timetable_template.xlsx", "timetable"),
+]
+FIRST_JUNIOR_HIGH = "320106001"
+
+# Known passwords so that a demo can be explored; never used outside the demo.
+DISTRICT_ADMIN = ("admin", "eschool-admin")
+SCHOOL_ADMIN = ("schooladmin", "eschool-school")
+TEACHER_PASSWORD = "eschool-teacher"
+STUDENT_PASSWORD = "eschool-student"
+PARENT_PASSWORD = "eschool-parent"
+
+
+class DemoImportFailed(Exception):
+    def __init__(self, filename: str, errors: list):
+        super().__init__(filename)
+        self.filename = filename
+        self.errors = errors
+
+
+@dataclass(frozen=True)
+class DemoLogin:
+    role: str
+    login: str
+    password: str
+    name: str
+
+
+def demo_is_loaded() -> bool:
+    """True when the database already has a school: the demo (or a real district) is there."""
+    return School.objects.exists()
+
+
+def this_monday(today: dt.date | None = None) -> dt.date:
+    today = today or timeutil.today()
+    return today - dt.timedelta(days=today.weekday())
+
+
+def timetable_shifted(*, template: Path, target: Path, monday: dt.date) -> int:
+    """Copy the template to `target` with its dates moved so REFERENCE_MONDAY becomes `monday`.
+
+    Returns the number of sessions (data rows) written.
+    """
+    shift = monday - REFERENCE_MONDAY
+    book = openpyxl.load_workbook(template)
+    sheet = book.active
+    headers = [cell.value for cell in sheet[1]]
+    date_column = headers.index("日期") + 1
+    rows = 0
+    for (cell,) in sheet.iter_rows(min_row=2, min_col=date_column, max_col=date_column):
+        if cell.value is None:
+            continue
+        cell.value = cell.value + shift
+        rows += 1
+    book.save(target)
+    return rows
+
+
+def _first_row(path: Path) -> dict:
+    book = openpyxl.load_workbook(path, read_only=True)
+    try:
+        rows = book.active.iter_rows(min_row=1, max_row=2, values_only=True)
+        headers, values = next(rows), next(rows)
+    finally:
+        book.close()
+    return dict(zip(headers, values, strict=False))
+
+
+def _import(path: Path, *, filename: str, expected_kind: str, progress):
+    # Imported here so that the core app does not load the importer unless a demo is loaded.
+    from eschool.org.importing import import_file
+
+    with open(path, "rb") as handle:
+        result = import_file(handle, filename=filename, commit=True, allowed_kinds=[expected_kind])
+    if not result.ok:
+        raise DemoImportFailed(filename, list(result.errors))
+    progress(filename, result)
+    return result
+
+
+def _demo_accounts() -> list[DemoLogin]:
+    admin = User.objects.filter(username=DISTRICT_ADMIN[0]).first()
+    if admin is None:
+        admin = User.objects.create_user(
+            DISTRICT_ADMIN[0],
+            name="区管理员（演示）",
+            role=Role.DISTRICT_ADMIN,
+            is_staff=True,
+            is_superuser=True,
+        )
+    user_set_own_password(user=admin, password=DISTRICT_ADMIN[1])
+
+    school = School.objects.get(code=FIRST_JUNIOR_HIGH)
+    school_admin = User.objects.filter(username=SCHOOL_ADMIN[0]).first()
+    if school_admin is None:
+        school_admin = User.objects.create_user(
+            SCHOOL_ADMIN[0], name="学校管理员（演示）", role=Role.SCHOOL_ADMIN, school=school
+        )
+    user_set_own_password(user=school_admin, password=SCHOOL_ADMIN[1])
+
+    teacher_number = str(_first_row(DEMO_DIR / "teachers.xlsx")["工号"]).strip()
+    teacher = User.objects.get(username__iexact=teacher_number, role=Role.TEACHER)
+    user_set_own_password(user=teacher, password=TEACHER_PASSWORD)
+
+    student_number = str(_first_row(DEMO_DIR / "students.xlsx")["学号"]).strip()
+    student = User.objects.get(username=student_number, role=Role.STUDENT)
+    user_set_own_password(user=student, password=STUDENT_PASSWORD)
+
+    parent = (
+        Guardianship.objects.filter(student__user=student).select_related("guardian").first()
+    ).guardian
+    user_set_own_password(user=parent, password=PARENT_PASSWORD)
+
+    return [
+        DemoLogin(str(Role.DISTRICT_ADMIN.label), admin.username, DISTRICT_ADMIN[1], admin.name),
+        DemoLogin(
+            str(Role.SCHOOL_ADMIN.label), school_admin.username, SCHOOL_ADMIN[1], school.name
+        ),
+        DemoLogin(str(Role.TEACHER.label), teacher.username, TEACHER_PASSWORD, teacher.name),
+        DemoLogin(str(Role.STUDENT.label), student.username, STUDENT_PASSWORD, student.name),
+        DemoLogin(str(Role.PARENT.label), parent.username, PARENT_PASSWORD, parent.name),
+    ]
+
+
+def demo_load(*, today: dt.date | None = None, progress=lambda filename, result: None):
+    """Import the demo district and set the demo logins; returns the list of DemoLogin.
+
+    Each file goes through the importer (all or nothing per file). Raises
+    DemoImportFailed with the importer's row report if a file is refused.
+    """
+    monday = this_monday(today)
+    for filename, kind in FILES[:-1]:
+        _import(DEMO_DIR / filename, filename=filename, expected_kind=kind, progress=progress)
+    template_name, kind = FILES[-1]
+    with tempfile.TemporaryDirectory(prefix="eschool-demo-") as folder:
+        shifted = Path(folder) / f"timetable_{monday.isoformat()}.xlsx"
+        timetable_shifted(template=DEMO_DIR / template_name, target=shifted, monday=monday)
+        _import(shifted, filename=shifted.name, expected_kind=kind, progress=progress)
+    with transaction.atomic():
+        return _demo_accounts()

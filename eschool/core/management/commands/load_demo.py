@@ -1,0 +1,77 @@
+import time
+
+from django.core.management.base import BaseCommand, CommandError
+
+from eschool.core.demo import DemoImportFailed, demo_is_loaded, demo_load
+
+
+class Command(BaseCommand):
+    help = (
+        "Load the demo district (demo/*.csv, *.xlsx) through the spreadsheet importer, "
+        "with this week's and next week's timetable, and print the demo logins."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--if-empty",
+            action="store_true",
+            help="do nothing when the database already has a school",
+        )
+        parser.add_argument("--url", default="http://127.0.0.1:8000/")
+
+    def handle(self, *args, if_empty, url, **options):
+        if if_empty and demo_is_loaded():
+            self.stdout.write(
+                "The database already has schools: the demo district is already loaded "
+                "(nothing to do)."
+            )
+            return
+        started = time.monotonic()
+
+        def progress(filename, result):
+            counts = ", ".join(
+                f"{what}: " + " ".join(f"{k} {v}" for k, v in numbers.items())
+                for what, numbers in result.counts.items()
+            )
+            self.stdout.write(f"  {filename}: {counts}")
+
+        self.stdout.write("Loading the demo district…")
+        try:
+            logins = demo_load(progress=progress)
+        except DemoImportFailed as failure:
+            self.stderr.write(f"{failure.filename} was refused by the importer:")
+            for error in failure.errors:
+                if hasattr(error, "row"):
+                    row = error.row if error.row is not None else "-"
+                    self.stderr.write(
+                        f"  row {row}, {error.column} {error.value!r}: {error.message}"
+                    )
+                else:
+                    self.stderr.write(f"  {error}")
+            raise CommandError(
+                "the demo district was not loaded completely", returncode=1
+            ) from None
+        self.stdout.write(f"Demo district loaded in {time.monotonic() - started:.1f} s.")
+        self.stdout.write("")
+        self.stdout.write(f"Open {url}")
+        self.stdout.write("")
+        self.stdout.write(self._table(logins))
+
+    @staticmethod
+    def _table(logins) -> str:
+        rows = [("role", "login", "password", "who")] + [
+            (login.role, login.login, login.password, login.name) for login in logins
+        ]
+        widths = [max(_width(row[i]) for row in rows) for i in range(3)]
+        lines = []
+        for index, row in enumerate(rows):
+            cells = [row[i] + " " * (widths[i] - _width(row[i])) for i in range(3)]
+            lines.append("  ".join(cells + [row[3]]).rstrip())
+            if index == 0:
+                lines.append("  ".join("-" * w for w in widths))
+        return "\n".join(lines)
+
+
+def _width(text: str) -> int:
+    # Chinese characters take two columns in a terminal.
+    return sum(2 if ord(char) > 0x2E80 else 1 for char in text)

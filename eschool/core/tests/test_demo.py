@@ -1,0 +1,132 @@
+"""The demo district loads through the importer, covers this week and next, and loads once.
+
+Loading it is heavy (6,000 accounts), so one test loads it and checks everything.
+The expected figures were counted in demo/*.xlsx by hand (see demo/make_demo.py).
+"""
+
+import datetime as dt
+import io
+from pathlib import Path
+
+from django.contrib.auth import authenticate
+from django.core.management import call_command
+
+from eschool.accounts.models import Guardianship, Role, Student, Teacher, User
+from eschool.classroom.models import Session
+from eschool.core import timeutil
+from eschool.core.demo import this_monday, timetable_shifted
+from eschool.org.models import Homeroom, Region, School
+
+DEMO = Path(__file__).resolve().parents[3] / "demo"
+# Sessions per weekday in the template: Monday has the flag-raising ceremony too.
+SESSIONS_ON_WEEKDAY = {0: 39, 1: 38, 2: 38, 3: 38, 4: 38, 5: 4, 6: 4}
+
+
+def snapshot() -> dict:
+    return {
+        "schools": School.objects.count(),
+        "users": User.objects.count(),
+        "students": Student.objects.count(),
+        "guardianships": Guardianship.objects.count(),
+        "sessions": Session.objects.count(),
+        "homerooms": Homeroom.objects.count(),
+    }
+
+
+def test_this_monday_is_the_monday_of_the_week_in_shanghai():
+    assert this_monday(dt.date(2026, 3, 11)) == dt.date(2026, 3, 9)
+    assert this_monday(dt.date(2026, 3, 9)) == dt.date(2026, 3, 9)
+    assert this_monday(dt.date(2026, 3, 15)) == dt.date(2026, 3, 9)
+
+
+def test_the_template_is_shifted_to_the_given_monday(tmp_path):
+    import openpyxl
+
+    target = tmp_path / "shifted.xlsx"
+    rows = timetable_shifted(
+        template=DEMO / "timetable_template.xlsx", target=target, monday=dt.date(2026, 3, 9)
+    )
+    assert rows == 398
+    sheet = openpyxl.load_workbook(target).active
+    days = [row[0].date() for row in sheet.iter_rows(min_row=2, values_only=True)]
+    assert min(days) == dt.date(2026, 3, 9)
+    assert max(days) == dt.date(2026, 3, 22)
+    # Everything else is untouched: the first row is still Monday's ceremony at 07:50.
+    first = next(sheet.iter_rows(min_row=2, max_row=2, values_only=True))
+    assert first[1:] == (
+        dt.time(7, 50),
+        dt.time(8, 10),
+        "初中",
+        "七年级,八年级,九年级",
+        None,
+        "升旗仪式",
+        None,
+        "活动",
+    )
+
+
+def test_load_demo_loads_the_district_once(db):
+    out = io.StringIO()
+    call_command("load_demo", "--if-empty", stdout=out)
+    printed = out.getvalue()
+
+    # People and schools, as counted in the files.
+    assert School.objects.count() == 20
+    assert School.objects.filter(region__kind=Region.Kind.HOME).count() == 17
+    assert sorted(
+        School.objects.filter(region__kind=Region.Kind.PARTNER).values_list("code", flat=True)
+    ) == ["321300501", "420200301", "420200401"]
+    assert Teacher.objects.count() == 150
+    assert Student.objects.count() == 3000
+    assert User.objects.filter(role=Role.PARENT).count() == 2880
+    assert Guardianship.objects.count() == 3000
+    # 120 parents have two children in the district, sharing the parent's phone.
+    parents = User.objects.filter(role=Role.PARENT).prefetch_related("guardianships")
+    assert sum(1 for parent in parents if len(parent.guardianships.all()) == 2) == 120
+    assert Homeroom.objects.count() == 308
+
+    # The timetable covers this week and next, every day, whatever today is.
+    monday = this_monday(timeutil.today())
+    fortnight = [monday + dt.timedelta(days=n) for n in range(14)]
+    for day in fortnight:
+        assert Session.objects.filter(day=day).count() == SESSIONS_ON_WEEKDAY[day.weekday()], day
+    assert Session.objects.count() == 398
+    assert Session.objects.filter(day__range=(monday, monday + dt.timedelta(days=6))).count() == 199
+    today = timeutil.today()
+    assert Session.objects.filter(day=today).count() == SESSIONS_ON_WEEKDAY[today.weekday()]
+    ceremony = Session.objects.get(day=monday, title="升旗仪式")
+    assert ceremony.kind == Session.Kind.EVENT
+    assert timeutil.local(ceremony.starts_at).time() == dt.time(7, 50)
+    assert sorted(ceremony.grades.values_list("level", flat=True)) == [7, 8, 9]
+    kinds = Session.objects.values_list("kind", flat=True)
+    assert sorted(set(kinds)) == ["class", "event", "lecture", "parenting"]
+
+    # The demo logins work and need no password change.
+    expected = {
+        "admin": ("eschool-admin", Role.DISTRICT_ADMIN),
+        "schooladmin": ("eschool-school", Role.SCHOOL_ADMIN),
+        "T1001": ("eschool-teacher", Role.TEACHER),
+        "26000001": ("eschool-student", Role.STUDENT),
+        "13721220717": ("eschool-parent", Role.PARENT),
+    }
+    for login, (password, role) in expected.items():
+        user = authenticate(username=login, password=password)
+        assert user is not None, login
+        assert user.role == role
+        assert user.must_change_password is False
+        assert login in printed and password in printed
+    admin = User.objects.get(username="admin")
+    assert admin.is_staff and admin.is_superuser
+    assert User.objects.get(username="schooladmin").school.code == "320106001"
+    parent = User.objects.get(username="13721220717")
+    assert list(parent.guardianships.values_list("student__user__username", flat=True)) == [
+        "26000001"
+    ]
+    assert "http://127.0.0.1:8000/" in printed
+
+    # Loading again with --if-empty changes nothing and says so.
+    before = snapshot()
+    again = io.StringIO()
+    call_command("load_demo", "--if-empty", stdout=again)
+    assert "already loaded" in again.getvalue()
+    assert snapshot() == before
