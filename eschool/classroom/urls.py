@@ -1,5 +1,37 @@
-from django.urls import path
-from django.views.generic import TemplateView
+import datetime as dt
+
+from django.urls import path, re_path, register_converter
+
+from eschool.classroom import views
+
+
+class IsoDateConverter:
+    """YYYY-MM-DD as a date; an impossible date (2026-02-30) matches nothing (404)."""
+
+    regex = r"\d{4}-\d{2}-\d{2}"
+
+    def to_python(self, value: str) -> dt.date:
+        return dt.date.fromisoformat(value)
+
+    def to_url(self, value: dt.date) -> str:
+        return value.isoformat()
+
+
+register_converter(IsoDateConverter, "isodate")
 
 app_name = "classroom"
-urlpatterns = [path("", TemplateView.as_view(template_name="base.html"), name="today")]
+urlpatterns = [
+    path("", views.today, name="today"),
+    path("timetable/", views.pick_day, name="pick_day"),
+    path("timetable/<isodate:day>/", views.day, name="day"),
+    path("sessions/<int:pk>/", views.session_detail, name="session"),
+    # Partners call it without a trailing slash; accept one too, without a redirect.
+    re_path(
+        r"^api/v1/timetable/(?P<value>\d{4}-\d{2}-\d{2})/?$",
+        views.api_timetable,
+        name="api_timetable",
+    ),
+    path("manage/sessions/new/", views.session_new, name="session_new"),
+    path("manage/sessions/<int:pk>/edit/", views.session_edit, name="session_edit"),
+    path("manage/sessions/<int:pk>/cancel/", views.session_cancel, name="session_cancel"),
+]

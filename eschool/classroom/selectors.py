@@ -1,0 +1,149 @@
+"""Reads of the timetable: publication, the sessions of a day, one session.
+
+Publication rule: the timetable of day D becomes public at
+settings.ESCHOOL_PUBLICATION_TIME (Asia/Shanghai) on day D-1; every day up to
+and including today is public. Administrators see unpublished days too.
+"""
+
+import datetime as dt
+import uuid
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db.models import Prefetch, QuerySet
+
+from eschool.accounts.models import Role
+from eschool.classroom.models import Session
+from eschool.core import timeutil
+from eschool.org.models import Grade, Stage
+
+# The cache key that holds the current version of a day's timetable; bumped by
+# services.timetable_changed(). A version is a fresh random token, never a
+# counter, so a key that was evicted can never bring an old page back.
+VERSION_KEY = "classroom:timetable:version:{day}"
+
+
+def publication_moment(day: dt.date) -> dt.datetime:
+    """The aware moment when the timetable of `day` becomes public."""
+    time = timeutil.parse_hhmm(settings.ESCHOOL_PUBLICATION_TIME)
+    return timeutil.at_local(day - dt.timedelta(days=1), time)
+
+
+def day_is_public(day: dt.date, *, at: dt.datetime | None = None) -> bool:
+    """Whether anyone, logged in or not, may see the timetable of `day` at `at` (default now).
+
+    The one place the publication rule lives: early publication by hand will be
+    added here.
+    """
+    at = at or timeutil.now()
+    return day <= timeutil.today(at) or at >= publication_moment(day)
+
+
+def user_sees_unpublished(user) -> bool:
+    """Administrators see days before they are published."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    return user.is_staff or user.role in {Role.DISTRICT_ADMIN, Role.SCHOOL_ADMIN}
+
+
+def user_manages_timetable(user) -> bool:
+    """Only district administrators change the timetable."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    return user.is_superuser or user.role == Role.DISTRICT_ADMIN
+
+
+def day_visible_to(day: dt.date, *, user, at: dt.datetime | None = None) -> bool:
+    return day_is_public(day, at=at) or user_sees_unpublished(user)
+
+
+def _with_relations(queryset: QuerySet[Session]) -> QuerySet[Session]:
+    # Two queries whatever the number of sessions: the sessions with their
+    # teacher, school and subject, then all their grades.
+    return queryset.select_related("teacher__user", "teacher__school", "subject").prefetch_related(
+        Prefetch("grades", queryset=Grade.objects.order_by("level"))
+    )
+
+
+def sessions_of_day(day: dt.date) -> list[Session]:
+    """Every session of `day` (cancelled ones too), by start time."""
+    return list(_with_relations(Session.objects.filter(day=day)).order_by("starts_at", "id"))
+
+
+def session_get_for_user(session_id: int, *, user, at: dt.datetime | None = None) -> Session | None:
+    """The session if `user` may see it now, else None (the caller answers 404)."""
+    session = _with_relations(Session.objects.filter(pk=session_id)).first()
+    if session is None or not day_visible_to(session.day, user=user, at=at):
+        return None
+    return session
+
+
+@dataclass
+class GradeGroup:
+    grade: Grade | None  # None: sessions given for no particular grade of the stage
+    sessions: list[Session] = field(default_factory=list)
+
+
+@dataclass
+class StageGroup:
+    stage: str
+    label: str
+    grades: list[GradeGroup] = field(default_factory=list)
+
+
+def group_by_stage_and_grade(sessions: list[Session]) -> list[StageGroup]:
+    """Sessions by stage (幼儿园, 小学, 初中, 高中) then grade, each list by start time.
+
+    A session for several grades is listed under each of them: a pupil looks
+    under their own grade and must find it there.
+    """
+    by_stage: dict[str, dict[int | None, GradeGroup]] = {}
+    for session in sessions:
+        grades = by_stage.setdefault(session.stage, {})
+        session_grades = list(session.grades.all()) or [None]
+        for grade in session_grades:
+            key = grade.level if grade is not None else None
+            grades.setdefault(key, GradeGroup(grade=grade)).sessions.append(session)
+    groups = []
+    for stage, label in Stage.choices:
+        if stage not in by_stage:
+            continue
+        grades = by_stage[stage]
+        ordered = sorted(grades, key=lambda level: (level is None, level or 0))
+        for level in ordered:
+            grades[level].sessions.sort(key=lambda s: (s.starts_at, s.pk))
+        groups.append(StageGroup(stage=stage, label=label, grades=[grades[k] for k in ordered]))
+    return groups
+
+
+def timetable_version(day: dt.date) -> str:
+    """The current version token of `day`'s timetable in the cache."""
+    key = VERSION_KEY.format(day=day.isoformat())
+    version = cache.get(key)
+    if version is None:
+        cache.add(key, new_version_token(), timeout=None)
+        version = cache.get(key)
+    return version
+
+
+def new_version_token() -> str:
+    return uuid.uuid4().hex
+
+
+def session_as_json(session: Session, *, url: str) -> dict:
+    """The public JSON shape of a session (see /api/v1/timetable/)."""
+    teacher = session.teacher
+    return {
+        "id": session.pk,
+        "kind": session.kind,
+        "title": session.title,
+        "subject": session.subject.name if session.subject else None,
+        "grades": [grade.name for grade in session.grades.all()],
+        "stage": session.stage,
+        "teacher": teacher.user.name if teacher else None,
+        "starts_at": timeutil.local(session.starts_at).isoformat(),
+        "ends_at": timeutil.local(session.ends_at).isoformat(),
+        "status": session.status,
+        "url": url,
+    }

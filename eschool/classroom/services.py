@@ -1,0 +1,228 @@
+"""Writes to the timetable: the only way sessions change.
+
+Every write runs in one transaction and calls timetable_changed() for each day
+it touches, so cached pages of those days are dropped once it commits.
+"""
+
+import datetime as dt
+from collections.abc import Iterable
+
+from django.core.cache import cache
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+
+from eschool.accounts.models import Teacher
+from eschool.classroom.models import Session
+from eschool.classroom.selectors import VERSION_KEY, new_version_token, user_manages_timetable
+from eschool.core import timeutil
+from eschool.org.models import Grade, Stage, Subject
+
+
+def timetable_changed(day: dt.date) -> None:
+    """Drop the cached pages of `day`'s timetable.
+
+    Safe to call inside a transaction: the version is bumped at once and again
+    when the outermost transaction commits, so no page cached meanwhile from
+    the uncommitted state survives. Call it once per changed day.
+    """
+    key = VERSION_KEY.format(day=day.isoformat())
+    # Now, so that this transaction's own later reads render afresh; and again
+    # on commit, since another request may have cached the old state meanwhile.
+    cache.set(key, new_version_token(), timeout=None)
+    transaction.on_commit(lambda: cache.set(key, new_version_token(), timeout=None))
+
+
+def _check_actor(actor) -> None:
+    if not user_manages_timetable(actor):
+        raise PermissionDenied(_("Only district administrators change the timetable."))
+
+
+def _validate(
+    *,
+    session: Session | None,
+    starts_at: dt.datetime,
+    ends_at: dt.datetime,
+    stage: str,
+    grades: list[Grade],
+    teacher: Teacher | None,
+) -> None:
+    """Raise ValidationError (keyed by argument name) when the session cannot be booked."""
+    errors: dict[str, list[str]] = {}
+    if starts_at.tzinfo is None or ends_at.tzinfo is None:
+        raise ValueError("starts_at and ends_at must be aware datetimes")
+    if ends_at <= starts_at:
+        errors.setdefault("ends_at", []).append(_("The end must be after the start."))
+    elif timeutil.local(ends_at).date() != timeutil.local(starts_at).date():
+        errors.setdefault("ends_at", []).append(_("A session ends on the day it starts."))
+    if stage not in Stage.values:
+        errors.setdefault("stage", []).append(_("Choose a stage."))
+    if not grades:
+        errors.setdefault("grades", []).append(_("Choose at least one grade."))
+    for grade in grades:
+        if grade.stage != stage:
+            errors.setdefault("grades", []).append(
+                _("%(grade)s is not a grade of this stage.") % {"grade": grade.name}
+            )
+    if teacher is not None and "ends_at" not in errors:
+        others = Session.objects.filter(teacher=teacher)
+        if session is not None and session.pk:
+            others = others.exclude(pk=session.pk)
+        clash = (
+            others.filter(
+                status=Session.Status.SCHEDULED, starts_at__lt=ends_at, ends_at__gt=starts_at
+            )
+            .order_by("starts_at")
+            .first()
+        )
+        if clash is not None:
+            errors.setdefault("teacher", []).append(
+                _("This teacher already gives “%(title)s” from %(start)s to %(end)s that day.")
+                % {
+                    "title": clash.title,
+                    "start": timeutil.local(clash.starts_at).strftime("%H:%M"),
+                    "end": timeutil.local(clash.ends_at).strftime("%H:%M"),
+                }
+            )
+        elif others.filter(starts_at=starts_at).exists():
+            # A cancelled session keeps its slot (teacher, start is unique).
+            errors.setdefault("teacher", []).append(
+                _("This teacher has a cancelled session starting at that time; edit it instead.")
+            )
+    if errors:
+        raise ValidationError(errors)
+
+
+def _lock_teacher(teacher: Teacher | None) -> None:
+    # Two administrators booking the same teacher at once: the second waits for
+    # the first on PostgreSQL; SQLite's IMMEDIATE transactions already queue writers.
+    if teacher is not None:
+        list(Teacher.objects.select_for_update().filter(pk=teacher.pk).values_list("pk"))
+
+
+def _save(session: Session, grades: list[Grade], *, create: bool) -> None:
+    try:
+        with transaction.atomic():
+            if create:
+                session.save(force_insert=True)
+            else:
+                session.save()
+            session.grades.set(grades)
+    except IntegrityError as error:
+        # Only reached by a race the checks above could not see.
+        raise ValidationError(
+            {"teacher": [_("This teacher is already booked at that time.")]}
+        ) from error
+
+
+def session_create(
+    *,
+    actor,
+    starts_at: dt.datetime,
+    ends_at: dt.datetime,
+    stage: str,
+    grades: Iterable[Grade],
+    title: str,
+    kind: str = Session.Kind.CLASS,
+    subject: Subject | None = None,
+    teacher: Teacher | None = None,
+    description: str = "",
+) -> Session:
+    """Put a new session on the timetable.
+
+    Raises PermissionDenied unless `actor` is a district administrator, and
+    ValidationError (keys: ends_at, stage, grades, teacher) when the end is not
+    after the start on the same day, a grade is not of `stage`, or the teacher
+    gives another scheduled session at an overlapping time.
+    """
+    _check_actor(actor)
+    grades = list(grades)
+    with transaction.atomic():
+        _lock_teacher(teacher)
+        _validate(
+            session=None,
+            starts_at=starts_at,
+            ends_at=ends_at,
+            stage=stage,
+            grades=grades,
+            teacher=teacher,
+        )
+        session = Session(
+            kind=kind,
+            title=title,
+            description=description,
+            stage=stage,
+            subject=subject,
+            teacher=teacher,
+            starts_at=starts_at,
+            ends_at=ends_at,
+            day=timeutil.local(starts_at).date(),
+        )
+        _save(session, grades, create=True)
+        timetable_changed(session.day)
+    return session
+
+
+def session_update(
+    *,
+    actor,
+    session: Session,
+    starts_at: dt.datetime,
+    ends_at: dt.datetime,
+    stage: str,
+    grades: Iterable[Grade],
+    title: str,
+    kind: str,
+    subject: Subject | None,
+    teacher: Teacher | None,
+    description: str,
+) -> Session:
+    """Change every field of a session; same checks as session_create.
+
+    Both the old and the new day count as changed.
+    """
+    _check_actor(actor)
+    grades = list(grades)
+    old_day = session.day
+    with transaction.atomic():
+        _lock_teacher(teacher)
+        _validate(
+            session=session,
+            starts_at=starts_at,
+            ends_at=ends_at,
+            stage=stage,
+            grades=grades,
+            teacher=teacher,
+        )
+        session.kind = kind
+        session.title = title
+        session.description = description
+        session.stage = stage
+        session.subject = subject
+        session.teacher = teacher
+        session.starts_at = starts_at
+        session.ends_at = ends_at
+        session.day = timeutil.local(starts_at).date()
+        _save(session, grades, create=False)
+        timetable_changed(old_day)
+        if session.day != old_day:
+            timetable_changed(session.day)
+    return session
+
+
+def session_cancel(*, actor, session: Session, reason: str = "") -> Session:
+    """Cancel a session; it stays on the timetable marked cancelled.
+
+    Cancelling a cancelled session changes nothing (its first reason stays).
+    """
+    _check_actor(actor)
+    with transaction.atomic():
+        changed = Session.objects.filter(pk=session.pk, status=Session.Status.SCHEDULED).update(
+            status=Session.Status.CANCELLED,
+            cancel_reason=reason.strip()[:200],
+            updated_at=timeutil.now(),
+        )
+        if changed:
+            timetable_changed(session.day)
+    session.refresh_from_db()
+    return session

@@ -1,0 +1,254 @@
+import datetime as dt
+from functools import wraps
+
+from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
+from django.core.cache import cache
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpResponseNotAllowed, JsonResponse
+from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import translation
+from django.utils.cache import patch_cache_control
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from eschool.classroom import selectors, services
+from eschool.classroom.forms import CancelForm, SessionForm
+from eschool.classroom.models import Session
+from eschool.core import timeutil
+
+PUBLIC_MAX_AGE = 60
+PAGE_KEY = "classroom:page:{day}:{language}:{state}:{version}"
+
+
+def _public_cache(response, public: bool):
+    if public:
+        patch_cache_control(response, public=True, max_age=PUBLIC_MAX_AGE)
+    else:
+        patch_cache_control(response, private=True, no_cache=True)
+    return response
+
+
+def _timetable_html(request, day: dt.date, *, at: dt.datetime, public: bool) -> str:
+    """The timetable part of a day page; cached for visitors who see only public days.
+
+    Only this part is cached, not the whole page: the header around it carries
+    the visitor's name and CSRF token.
+    """
+    administrator = selectors.user_sees_unpublished(request.user)
+    today = timeutil.today(at)
+    next_day = day + dt.timedelta(days=1)
+    next_public = selectors.day_is_public(next_day, at=at)
+    context = {
+        "day": day,
+        "is_today": day == today,
+        "previous_day": day - dt.timedelta(days=1),
+        "next_day": next_day,
+        "next_public": next_public,
+        "show_next": next_public or administrator,
+        "published": public,
+        "publication_moment": selectors.publication_moment(day),
+        "can_manage": selectors.user_manages_timetable(request.user),
+    }
+    if administrator:
+        context["stages"] = selectors.group_by_stage_and_grade(selectors.sessions_of_day(day))
+        return render_to_string("classroom/_timetable.html", context)
+    # What the cached HTML depends on besides the sessions: the publication
+    # state of this day and the next, and whether the day is today.
+    state = f"{int(public)}{int(next_public)}{int(day == today)}"
+    key = PAGE_KEY.format(
+        day=day.isoformat(),
+        language=translation.get_language(),
+        state=state,
+        version=selectors.timetable_version(day),
+    )
+    html = cache.get(key)
+    if html is None:
+        context["stages"] = selectors.group_by_stage_and_grade(selectors.sessions_of_day(day))
+        html = render_to_string("classroom/_timetable.html", context)
+        cache.set(key, html, PUBLIC_MAX_AGE)
+    return mark_safe(html)  # noqa: S308 - rendered by our own template, escaped there
+
+
+def _day_page(request, day: dt.date):
+    at = timeutil.now()
+    public = selectors.day_is_public(day, at=at)
+    if not public and not selectors.user_sees_unpublished(request.user):
+        raise Http404(_("This timetable is not published yet."))
+    body = _timetable_html(request, day, at=at, public=public)
+    response = render(
+        request,
+        "classroom/day.html",
+        {"day": day, "is_today": day == timeutil.today(at), "timetable": body},
+    )
+    return _public_cache(response, public and not request.user.is_authenticated)
+
+
+@require_GET
+def today(request):
+    return _day_page(request, timeutil.today())
+
+
+@require_GET
+def day(request, day: dt.date):
+    return _day_page(request, day)
+
+
+@require_GET
+def pick_day(request):
+    """The date picker's target: on to that day's page."""
+    try:
+        chosen = dt.date.fromisoformat(request.GET.get("date", "").strip())
+    except ValueError:
+        return redirect("classroom:today")
+    if chosen == timeutil.today():
+        return redirect("classroom:today")
+    return redirect("classroom:day", day=chosen)
+
+
+@require_GET
+def session_detail(request, pk: int):
+    at = timeutil.now()
+    session = selectors.session_get_for_user(pk, user=request.user, at=at)
+    if session is None:
+        raise Http404(_("No such session."))
+    public = selectors.day_is_public(session.day, at=at)
+    response = render(
+        request,
+        "classroom/session_detail.html",
+        {
+            "session": session,
+            "published": public,
+            "publication_moment": selectors.publication_moment(session.day),
+            "can_manage": selectors.user_manages_timetable(request.user),
+        },
+    )
+    return _public_cache(response, public and not request.user.is_authenticated)
+
+
+def api_timetable(request, value: str):
+    """The public timetable of a day as JSON, for partner regions (CORS open)."""
+    if request.method not in {"GET", "HEAD"}:
+        return HttpResponseNotAllowed(["GET", "HEAD"])
+    try:
+        day = dt.date.fromisoformat(value)
+    except ValueError:
+        day = None
+    if day is None or not selectors.day_is_public(day):
+        response = JsonResponse(
+            {"error": _("No published timetable for this date.")},
+            status=404,
+            json_dumps_params={"ensure_ascii": False},
+        )
+        patch_cache_control(response, no_cache=True)
+    else:
+        sessions = [
+            selectors.session_as_json(
+                session,
+                url=request.build_absolute_uri(reverse("classroom:session", args=[session.pk])),
+            )
+            for session in selectors.sessions_of_day(day)
+        ]
+        response = JsonResponse(
+            {"date": day.isoformat(), "published": True, "sessions": sessions},
+            json_dumps_params={"ensure_ascii": False},
+        )
+        patch_cache_control(response, public=True, max_age=PUBLIC_MAX_AGE)
+    response["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
+# Managing the timetable ---------------------------------------------------------
+
+
+def district_admin_required(view):
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        if not selectors.user_manages_timetable(request.user):
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    return never_cache(wrapper)
+
+
+def _managed_session(pk: int) -> Session:
+    session = Session.objects.select_related("teacher__user", "subject").filter(pk=pk).first()
+    if session is None:
+        raise Http404(_("No such session."))
+    return session
+
+
+def _save_form(request, form: SessionForm, save) -> Session | None:
+    """Call the service; its errors go next to the fields they concern."""
+    try:
+        return save(**form.service_arguments())
+    except ValidationError as error:
+        for name, problems in error.message_dict.items():
+            field = SessionForm.SERVICE_FIELDS.get(name, name)
+            form.add_error(field if field in form.fields else None, problems)
+    return None
+
+
+@district_admin_required
+def session_new(request):
+    if request.method == "POST":
+        form = SessionForm(request.POST)
+        if form.is_valid():
+            session = _save_form(
+                request,
+                form,
+                lambda **arguments: services.session_create(actor=request.user, **arguments),
+            )
+            if session is not None:
+                messages.success(request, _("The session is on the timetable."))
+                return redirect("classroom:session", pk=session.pk)
+    else:
+        try:
+            initial_day = dt.date.fromisoformat(request.GET.get("date", ""))
+        except ValueError:
+            initial_day = timeutil.today()
+        form = SessionForm(initial={"date": initial_day, "kind": Session.Kind.CLASS})
+    return render(request, "classroom/session_form.html", {"form": form, "session": None})
+
+
+@district_admin_required
+def session_edit(request, pk: int):
+    session = _managed_session(pk)
+    if request.method == "POST":
+        form = SessionForm(request.POST)
+        if form.is_valid():
+            saved = _save_form(
+                request,
+                form,
+                lambda **arguments: services.session_update(
+                    actor=request.user, session=session, **arguments
+                ),
+            )
+            if saved is not None:
+                messages.success(request, _("The session is saved."))
+                return redirect("classroom:session", pk=saved.pk)
+    else:
+        form = SessionForm(initial=SessionForm.initial_for(session))
+    return render(request, "classroom/session_form.html", {"form": form, "session": session})
+
+
+@district_admin_required
+def session_cancel(request, pk: int):
+    session = _managed_session(pk)
+    if request.method == "POST":
+        form = CancelForm(request.POST)
+        if form.is_valid():
+            services.session_cancel(
+                actor=request.user, session=session, reason=form.cleaned_data["reason"]
+            )
+            messages.success(request, _("The session is cancelled."))
+            return redirect("classroom:session", pk=session.pk)
+    else:
+        form = CancelForm()
+    return render(request, "classroom/session_cancel.html", {"form": form, "session": session})
