@@ -173,3 +173,20 @@ def split_list(value) -> list[str]:
     """Items separated by 、 , ， / ; ； or spaces: '语文、数学' → ['语文', '数学']."""
     text = clean_text(value)
     return [item for item in re.split(r"[、,，/;；\s]+", text) if item]
+
+
+_FULL_WIDTH_ALNUM = re.compile("[\uff10-\uff19\uff21-\uff3a\uff41-\uff5a\u3000]")
+
+
+def clean_label(value) -> str:
+    """Free text people read (a title, a school's name): trimmed, whitespace folded.
+
+    Unlike clean_text, Chinese punctuation (：，（）) is kept as typed; only
+    full-width letters, digits and spaces become their half-width forms.
+    """
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    text = _FULL_WIDTH_ALNUM.sub(lambda m: unicodedata.normalize("NFKC", m.group()), str(value))
+    return _SPACES.sub(" ", text).strip()

@@ -1,0 +1,177 @@
+"""Every case of ../shared/cases/README.md, with the values given there."""
+
+import datetime as dt
+
+from eschool.accounts.models import Guardianship, Role, Student, Teacher, User
+from eschool.org.importing import RowError, import_file
+from eschool.org.models import Homeroom, Region, School
+
+from .conftest import case_path
+
+
+def test_schools_gbk_csv_gives_four_home_schools_and_one_partner_school(db):
+    result = import_file(case_path("schools_gbk.csv"))
+
+    assert result.kind == "schools"
+    assert result.committed
+    assert result.counts["schools"] == {"new": 5, "changed": 0, "unchanged": 0}
+    home = Region.objects.get(kind=Region.Kind.HOME)
+    assert home.name == "鼓楼区"
+    assert list(School.objects.filter(region=home).values_list("code", flat=True)) == [
+        "320106001",
+        "320106002",
+        "320106101",
+        "320106201",
+    ]
+    partner = School.objects.get(code="420200301")
+    assert partner.name == "黄石市示范初级中学"
+    assert partner.stage == "junior"
+    assert (partner.region.name, partner.region.kind) == ("黄石市", "partner")
+    assert School.objects.get(code="320106201").stage == "kindergarten"
+    assert School.objects.get(code="320106101").stage == "primary"
+
+
+def _students_as_stored():
+    rows = []
+    for student in Student.objects.select_related("user", "grade", "homeroom", "school").order_by(
+        "user__username"
+    ):
+        parents = [
+            (link.guardian.name, link.guardian.phone, link.guardian.role)
+            for link in student.guardianships.select_related("guardian")
+        ]
+        rows.append(
+            (
+                student.user.username,
+                student.user.name,
+                student.gender,
+                student.birth_date,
+                student.school.code,
+                student.grade.level,
+                student.homeroom.number,
+                parents,
+            )
+        )
+    return rows
+
+
+EXPECTED_STUDENTS = [
+    ("00123", "张三", "M", dt.date(2012, 9, 1), "320106001", 7, 3, [("张建国", "13800138000", "parent")]),
+    ("00124", "李小红", "F", dt.date(2012, 10, 5), "320106001", 7, 3, [("李明", "13900139001", "parent")]),
+    ("00125", "阿依古丽·买买提", "F", dt.date(2012, 3, 15), "320106001", 7, 4, [("买买提·艾力", "13700137002", "parent")]),
+    ("01126", "王五", "M", dt.date(2012, 7, 8), "320106002", 8, 1, [("王大伟", "13600136003", "parent")]),
+    ("01127", "赵六", "M", dt.date(2011, 12, 31), "320106002", 8, 1, [("赵强", "13500135004", "parent")]),
+]  # fmt: skip
+
+
+def test_students_gbk_csv_is_cleaned_as_the_office_meant(schools_loaded):
+    result = import_file(case_path("students_gbk.csv"))
+
+    assert result.ok, result.errors
+    assert result.counts["students"] == {"new": 5, "changed": 0, "unchanged": 0}
+    assert result.counts["parents"] == {"new": 5, "changed": 0, "unchanged": 0}
+    assert result.counts["guardianships"] == {"new": 5, "changed": 0, "unchanged": 0}
+    assert _students_as_stored() == EXPECTED_STUDENTS
+    # 七年级 and 初一 are one grade: 00123 and 00124 share 七年级3班.
+    assert Homeroom.objects.count() == 3
+    parent = User.objects.get(username="13900139001")
+    assert (parent.phone, parent.role, parent.name) == ("13900139001", Role.PARENT, "李明")
+
+
+def test_imported_accounts_must_change_an_initial_password(schools_loaded):
+    import_file(case_path("students_gbk.csv"))
+
+    for user in User.objects.filter(role__in=[Role.STUDENT, Role.PARENT]):
+        assert user.must_change_password is True
+        assert len(user.initial_password_nonce) == 16
+        assert user.has_usable_password() is False
+
+
+def test_students_utf8_bom_csv_gives_the_same_result_and_reimports_unchanged(schools_loaded):
+    first = import_file(case_path("students_gbk.csv"))
+    assert first.committed
+
+    again = import_file(case_path("students_utf8_bom.csv"))
+
+    assert again.committed
+    assert again.counts["students"] == {"new": 0, "changed": 0, "unchanged": 5}
+    assert again.counts["parents"] == {"new": 0, "changed": 0, "unchanged": 5}
+    assert again.counts["guardianships"] == {"new": 0, "changed": 0, "unchanged": 5}
+    assert _students_as_stored() == EXPECTED_STUDENTS
+    assert User.objects.filter(role=Role.STUDENT).count() == 5
+    assert User.objects.filter(role=Role.PARENT).count() == 5
+    assert Guardianship.objects.count() == 5
+
+
+def test_students_utf8_bom_csv_alone_matches_the_gbk_result(schools_loaded):
+    result = import_file(case_path("students_utf8_bom.csv"))
+
+    assert result.counts["students"]["new"] == 5
+    assert _students_as_stored() == EXPECTED_STUDENTS
+
+
+def test_students_missing_name_imports_nothing_and_names_row_4(schools_loaded):
+    result = import_file(case_path("students_missing_name.csv"))
+
+    assert result.ok is False
+    assert result.committed is False
+    assert result.errors == [RowError(4, "姓名", "", "The name is missing.")]
+    assert Student.objects.count() == 0
+    assert User.objects.filter(role__in=[Role.STUDENT, Role.PARENT]).count() == 0
+    assert Homeroom.objects.count() == 0
+
+
+def test_teachers_xlsx_numbers_and_dates_come_back_as_meant(schools_loaded):
+    result = import_file(case_path("teachers.xlsx"))
+
+    assert result.kind == "teachers"
+    assert result.counts["teachers"] == {"new": 3, "changed": 0, "unchanged": 0}
+    teachers = {
+        t.user.username: t
+        for t in Teacher.objects.select_related("user", "school").prefetch_related(
+            "subjects", "grades"
+        )
+    }
+    assert sorted(teachers) == ["T0001", "T0002", "T0003"]
+    assert [teachers[n].user.phone for n in sorted(teachers)] == [
+        "13900139000",
+        "13900139001",
+        "13900139002",
+    ]
+    assert [teachers[n].school.code for n in sorted(teachers)] == [
+        "320106001",
+        "320106001",
+        "320106002",
+    ]
+    assert [teachers[n].hire_date for n in sorted(teachers)] == [
+        dt.date(2010, 9, 1),
+        dt.date(2015, 8, 20),
+        dt.date(2018, 9, 1),
+    ]
+    assert sorted(s.name for s in teachers["T0001"].subjects.all()) == ["数学", "语文"]
+    assert sorted(g.level for g in teachers["T0001"].grades.all()) == [7, 8]
+    assert sorted(s.name for s in teachers["T0003"].subjects.all()) == ["化学", "物理"]
+    assert sorted(g.level for g in teachers["T0003"].grades.all()) == [8, 9]
+    assert teachers["T0001"].user.role == Role.TEACHER
+    assert teachers["T0001"].user.school.code == "320106001"
+
+
+def test_teachers_xlsx_reimported_changes_nothing(teachers_loaded):
+    result = import_file(case_path("teachers.xlsx"))
+
+    assert result.counts["teachers"] == {"new": 0, "changed": 0, "unchanged": 3}
+    assert Teacher.objects.count() == 3
+
+
+def test_a_parent_phone_that_is_a_teachers_links_the_teacher(teachers_loaded):
+    # 李小红's parent number 13900139001 is 刘芳's (T0002), imported before.
+    result = import_file(case_path("students_gbk.csv"))
+
+    assert result.counts["parents"] == {"new": 4, "changed": 0, "unchanged": 1}
+    link = Guardianship.objects.get(student__user__username="00124")
+    assert (link.guardian.username, link.guardian.name, link.guardian.role) == (
+        "T0002",
+        "刘芳",
+        Role.TEACHER,
+    )
+    assert User.objects.filter(phone="13900139001").count() == 1

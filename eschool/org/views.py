@@ -1,0 +1,198 @@
+"""Pages for administrators: import (upload → preview → commit), templates and exports."""
+
+from functools import wraps
+from pathlib import Path
+
+from django import forms
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from eschool.org import selectors, services
+from eschool.org.importing.export import (
+    FILE_NAMES,
+    TEMPLATE_NAMES,
+    TEMPLATES,
+    content_disposition,
+    write_csv,
+    write_xlsx,
+)
+from eschool.org.importing.reader import SUPPORTED_SUFFIXES
+
+SESSION_KEY = "org_imports"
+RECORD_KIND_NAMES = {
+    "schools": gettext_lazy("Schools"),
+    "regions": gettext_lazy("Regions"),
+    "teachers": gettext_lazy("Teachers"),
+    "students": gettext_lazy("Students"),
+    "parents": gettext_lazy("Parents"),
+    "guardianships": gettext_lazy("Parent–child links"),
+    "homerooms": gettext_lazy("Classes"),
+    "sessions": gettext_lazy("Sessions"),
+}
+KIND_NAMES = {
+    "schools": gettext_lazy("Schools"),
+    "teachers": gettext_lazy("Teachers"),
+    "students": gettext_lazy("Students and parents"),
+    "timetable": gettext_lazy("Timetable"),
+}
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def manager_required(view):
+    """Logged in, and a district or school administrator; anyone else gets 403."""
+
+    @login_required
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if not selectors.can_manage_people(request.user):
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+class UploadForm(forms.Form):
+    file = forms.FileField(
+        label=gettext_lazy("Spreadsheet file (.xlsx or .csv)"),
+        widget=forms.ClearableFileInput(attrs={"accept": ".xlsx,.csv"}),
+    )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if Path(upload.name).suffix.lower() not in SUPPORTED_SUFFIXES:
+            raise forms.ValidationError(_("Only .xlsx and .csv files can be imported."))
+        limit = settings.ESCHOOL_IMPORT_MAX_BYTES
+        if upload.size > limit:
+            raise forms.ValidationError(
+                _("The file is larger than %(limit)s MB; split it into smaller files.")
+                % {"limit": round(limit / (1024 * 1024), 1)}
+            )
+        return upload
+
+
+def _kind_links(user):
+    return [(kind, KIND_NAMES[kind]) for kind in selectors.import_kinds_for(user=user)]
+
+
+@manager_required
+@require_http_methods(["GET", "POST"])
+def import_upload(request):
+    form = UploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        suffix = Path(upload.name).suffix.lower()
+        token = services.import_upload_store(upload=upload, suffix=suffix)
+        uploads = request.session.get(SESSION_KEY, {})
+        uploads[token] = upload.name[:200]
+        request.session[SESSION_KEY] = uploads
+        return redirect("org:import_preview", token=token)
+    return render(
+        request,
+        "org/import_upload.html",
+        {
+            "form": form,
+            "import_kinds": _kind_links(request.user),
+            "export_kinds": [
+                (k, KIND_NAMES[k]) for k in selectors.export_kinds_for(user=request.user)
+            ],
+        },
+    )
+
+
+def _upload_of(request, token):
+    """The stored file of an upload made in this login session; 404 for anyone else's."""
+    name = request.session.get(SESSION_KEY, {}).get(token)
+    path = services.import_upload_path(token=token) if name else None
+    if path is None:
+        raise Http404
+    return path, name
+
+
+def _count_rows(result):
+    return [
+        (RECORD_KIND_NAMES.get(kind, kind), states["new"], states["changed"], states["unchanged"])
+        for kind, states in result.counts.items()
+    ]
+
+
+def _render_preview(request, token, name, result, status=200):
+    return render(
+        request,
+        "org/import_preview.html",
+        {
+            "token": token,
+            "file_name": name,
+            "result": result,
+            "kind_name": KIND_NAMES.get(result.kind, ""),
+            "count_rows": _count_rows(result),
+            "nothing_to_do": result.ok
+            and not any(states["new"] or states["changed"] for states in result.counts.values()),
+        },
+        status=status,
+    )
+
+
+@manager_required
+@require_GET
+def import_preview(request, token):
+    path, name = _upload_of(request, token)
+    result = services.people_import(source=path, filename=name, actor=request.user, commit=False)
+    return _render_preview(request, token, name, result)
+
+
+@manager_required
+@require_POST
+def import_commit(request, token):
+    path, name = _upload_of(request, token)
+    result = services.people_import(source=path, filename=name, actor=request.user, commit=True)
+    if not result.committed:
+        return _render_preview(request, token, name, result, status=400)
+    services.import_upload_discard(token=token)
+    uploads = request.session.get(SESSION_KEY, {})
+    uploads.pop(token, None)
+    request.session[SESSION_KEY] = uploads
+    summary = "; ".join(
+        _("%(records)s: %(new)s new, %(changed)s changed, %(unchanged)s unchanged")
+        % {"records": records, "new": new, "changed": changed, "unchanged": unchanged}
+        for records, new, changed, unchanged in _count_rows(result)
+    )
+    messages.success(
+        request, _("Imported %(name)s. %(summary)s") % {"name": name, "summary": summary}
+    )
+    return redirect("org:import_upload")
+
+
+@manager_required
+@require_GET
+def template_download(request, kind):
+    if kind not in TEMPLATES:
+        raise Http404
+    headers, example = TEMPLATES[kind]
+    response = HttpResponse(write_xlsx(headers, [example], title=kind), content_type=XLSX)
+    response["Content-Disposition"] = content_disposition(
+        f"{kind}-template.xlsx", f"{TEMPLATE_NAMES[kind]}.xlsx"
+    )
+    return response
+
+
+@manager_required
+@require_GET
+def export(request, kind, fmt):
+    if kind not in selectors.export_kinds_for(user=request.user) or fmt not in ("xlsx", "csv"):
+        raise Http404
+    headers, rows = selectors.export_rows(user=request.user, kind=kind)
+    if fmt == "xlsx":
+        response = HttpResponse(write_xlsx(headers, rows, title=kind), content_type=XLSX)
+    else:
+        response = HttpResponse(write_csv(headers, rows), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = content_disposition(
+        f"{kind}.{fmt}", f"{FILE_NAMES[kind]}.{fmt}"
+    )
+    return response
