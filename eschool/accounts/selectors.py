@@ -148,6 +148,7 @@ def school_people_page(*, school, query: str = "", page=1) -> Page:
 
 @dataclass(frozen=True)
 class ParentLine:
+    user_id: int
     name: str
     phone: str
     initial_password: str | None
@@ -155,6 +156,7 @@ class ParentLine:
 
 @dataclass(frozen=True)
 class SheetLine:
+    user_id: int
     name: str
     username: str
     initial_password: str | None
@@ -178,6 +180,7 @@ def homeroom_password_sheet(*, homeroom) -> list[SheetLine]:
     for student in students:
         parents = [
             ParentLine(
+                user_id=g.guardian_id,
                 name=g.guardian.name,
                 phone=g.guardian.phone or g.guardian.username,
                 initial_password=_printable_password(g.guardian),
@@ -186,6 +189,7 @@ def homeroom_password_sheet(*, homeroom) -> list[SheetLine]:
         ]
         lines.append(
             SheetLine(
+                user_id=student.user_id,
                 name=student.user.name,
                 username=student.user.username,
                 initial_password=_printable_password(student.user),

@@ -1,0 +1,67 @@
+"""Each role's own page at /accounts/."""
+
+HOME = "/accounts/"
+
+
+def page(client, user):
+    client.force_login(user)
+    response = client.get(HOME)
+    assert response.status_code == 200
+    return response, response.content.decode()
+
+
+def test_the_page_needs_a_login(client, db):
+    response = client.get(HOME)
+    assert response.status_code == 302
+    assert response.url == "/accounts/login/?next=/accounts/"
+
+
+def test_a_district_admin_finds_the_admin_site_schools_import_and_exports(english, district_admin):
+    _response, html = page(english, district_admin)
+    assert 'href="/admin/"' in html
+    assert 'href="/accounts/schools/"' in html
+    assert "Import from a spreadsheet" in html
+    assert "Exports" in html
+
+
+def test_a_school_admin_finds_their_schools_homerooms_and_people(english, school_admin, school_a):
+    _response, html = page(english, school_admin)
+    assert "南京市鼓楼区示范初级中学" in html
+    assert f'href="/accounts/schools/{school_a.pk}/"' in html
+    assert f'href="/accounts/schools/{school_a.pk}/people/"' in html
+    assert 'href="/admin/"' not in html
+
+
+def test_a_teacher_sees_their_school_subjects_and_grades(english, teacher):
+    response, html = page(english, teacher)
+    profile = response.context["profile"]
+    assert profile.school.name == "南京市鼓楼区示范初级中学"
+    assert "语文、数学" in html
+    assert "七年级" in html
+    assert "My sessions" in html
+
+
+def test_a_student_sees_their_school_grade_and_homeroom(english, student):
+    _response, html = page(english, student)
+    assert "南京市鼓楼区示范初级中学" in html
+    assert "七年级 class 3" in html
+
+
+def test_a_parent_sees_their_children_and_only_theirs(english, parent, student, stranger):
+    response, html = page(english, parent)
+    assert [child.pk for child in response.context["children"]] == [student.pk]
+    assert f'href="/accounts/children/{student.pk}/"' in html
+    assert "王五" not in html
+
+
+def test_an_outside_learner_sees_their_region_school_and_grade(english, outside_learner):
+    _response, html = page(english, outside_learner)
+    assert "黄石市" in html
+    assert "黄石市示范初级中学" in html
+    assert "七年级" in html
+
+
+def test_every_page_offers_to_change_the_password(english, personas):
+    for user in personas.values():
+        _response, html = page(english, user)
+        assert 'href="/accounts/password/"' in html
