@@ -107,3 +107,11 @@ def test_the_admin_login_lets_the_district_admin_in(client, district_admin):
     )
     assert response.status_code == 302
     assert client.session.get("_auth_user_id") == str(district_admin.pk)
+
+
+def test_logging_out_of_the_admin_returns_to_the_timetable(client, district_admin):
+    client.force_login(district_admin)
+    response = client.post("/admin/logout/")
+    assert response.status_code == 302
+    assert response.url == "/"
+    assert client.session.get("_auth_user_id") is None
