@@ -115,3 +115,35 @@ def test_logging_out_of_the_admin_returns_to_the_timetable(client, district_admi
     assert response.status_code == 302
     assert response.url == "/"
     assert client.session.get("_auth_user_id") is None
+
+
+def test_a_persons_page_and_the_add_page_open(client, personas):
+    client.force_login(personas["district_admin"])
+    student = personas["student"]
+    assert client.get(f"/admin/accounts/user/{student.pk}/change/").status_code == 200
+    assert client.get("/admin/accounts/user/add/").status_code == 200
+    assert client.get(f"/admin/accounts/student/{student.pk}/change/").status_code == 200
+    assert (
+        client.get(f"/admin/accounts/teacher/{personas['teacher'].pk}/change/").status_code == 200
+    )
+
+
+def test_the_district_admin_adds_a_person_in_the_admin(client, personas, school_a):
+    client.force_login(personas["district_admin"])
+    response = client.post(
+        "/admin/accounts/user/add/",
+        {
+            "username": "T0002",
+            "name": "李老师",
+            "role": "teacher",
+            "school": school_a.pk,
+            "phone": "",
+            "usable_password": "false",
+            "password1": "",
+            "password2": "",
+        },
+    )
+    assert response.status_code == 302
+    user = User.objects.get(username="T0002")
+    assert (user.name, user.role, user.school, user.phone) == ("李老师", "teacher", school_a, None)
+    assert user.has_usable_password() is False
