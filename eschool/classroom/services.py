@@ -23,8 +23,8 @@ def timetable_changed(day: dt.date) -> None:
     """Drop the cached pages of `day`'s timetable.
 
     Safe to call inside a transaction: the version is bumped at once and again
-    when the outermost transaction commits, so no page cached meanwhile from
-    the uncommitted state survives. Call it once per changed day.
+    when the outermost transaction commits, so no page that another request
+    cached meanwhile from the old state survives. Call it once per changed day.
     """
     key = VERSION_KEY.format(day=day.isoformat())
     # Now, so that this transaction's own later reads render afresh; and again
