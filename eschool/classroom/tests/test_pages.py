@@ -227,3 +227,21 @@ def test_each_language_has_its_own_cached_page(client, clock, make_session):
     # Django's own catalogue names the weekday and formats the date.
     assert "Dec. 7, 2026 Monday" in english_page
     assert "2026年12月7日 星期一" in chinese_page
+
+
+def test_a_session_of_an_unpublished_day_is_404_to_visitors_and_marked_for_admins(
+    client, clock, make_session, school_admin
+):
+    session = make_session(title="明天的数学", day=TOMORROW)
+
+    assert client.get(f"/sessions/{session.pk}/").status_code == 404
+
+    client.force_login(school_admin)
+    response = english(client).get(f"/sessions/{session.pk}/")
+    assert response.status_code == 200
+    assert '<span class="badge unpublished">Not yet published</span>' in response.content.decode()
+    assert response["Cache-Control"] == "private, no-cache"
+
+    clock.set(shanghai(TODAY, "18:00"))
+    client.logout()
+    assert client.get(f"/sessions/{session.pk}/").status_code == 200
