@@ -10,6 +10,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from eschool.accounts.models import Teacher
 from eschool.classroom.models import Session
@@ -97,16 +98,24 @@ class TimetableSpec(Spec):
         self.seen: dict[tuple, int] = {}
 
     def clean_row(self, row: Row):
-        day = row.clean("date", clean_date, required_message=_("The date is missing."))
-        starts = row.clean("starts", clean_time, required_message=_("The start time is missing."))
-        ends = row.clean("ends", clean_time, required_message=_("The end time is missing."))
-        stage = row.clean("stage", clean_stage, required_message=_("The stage is missing."))
+        day = row.clean("date", clean_date, required_message=gettext_lazy("The date is missing."))
+        starts = row.clean(
+            "starts", clean_time, required_message=gettext_lazy("The start time is missing.")
+        )
+        ends = row.clean(
+            "ends", clean_time, required_message=gettext_lazy("The end time is missing.")
+        )
+        stage = row.clean(
+            "stage", clean_stage, required_message=gettext_lazy("The stage is missing.")
+        )
         grades = row.clean(
-            "grades", self.grades.get_many, required_message=_("The grade is missing.")
+            "grades", self.grades.get_many, required_message=gettext_lazy("The grade is missing.")
         )
         kind = row.clean("kind", clean_kind) or Session.Kind.CLASS
         subject = row.clean("subject", self.subjects.get)
-        title = row.clean("title", clean_label, required_message=_("The title is missing."))
+        title = row.clean(
+            "title", clean_label, required_message=gettext_lazy("The title is missing.")
+        )
         description = (
             row.clean("description", clean_label) if "description" in self.headers else None
         )

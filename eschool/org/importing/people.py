@@ -4,6 +4,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from eschool.accounts.models import Guardianship, Role, Student, Teacher, User
 from eschool.org.cleaning import clean_code, clean_date, clean_label, clean_phone, clean_text
@@ -60,9 +61,15 @@ class SchoolSpec(Spec):
         self.seen: dict[str, int] = {}
 
     def clean_row(self, row: Row):
-        code = row.clean("code", clean_code, required_message=_("The school code is missing."))
-        name = row.clean("name", clean_label, required_message=_("The school name is missing."))
-        stage = row.clean("stage", clean_stage, required_message=_("The stage is missing."))
+        code = row.clean(
+            "code", clean_code, required_message=gettext_lazy("The school code is missing.")
+        )
+        name = row.clean(
+            "name", clean_label, required_message=gettext_lazy("The school name is missing.")
+        )
+        stage = row.clean(
+            "stage", clean_stage, required_message=gettext_lazy("The stage is missing.")
+        )
         region = row.clean("region", clean_text) or settings.ESCHOOL_HOME_REGION
         if isinstance(name, str) and len(name) > 100:
             row.error("name", _("The name is longer than 100 characters."))
@@ -155,9 +162,13 @@ class TeacherSpec(Spec):
 
     def clean_row(self, row: Row):
         number = row.clean(
-            "number", clean_login_number, required_message=_("The staff number is missing.")
+            "number",
+            clean_login_number,
+            required_message=gettext_lazy("The staff number is missing."),
         )
-        name = row.clean("name", clean_person_name, required_message=_("The name is missing."))
+        name = row.clean(
+            "name", clean_person_name, required_message=gettext_lazy("The name is missing.")
+        )
         school = self.schools.resolve(row)
         subjects = (
             row.clean("subjects", self.subjects.get_many) if "subjects" in self.headers else None
@@ -355,13 +366,19 @@ class StudentSpec(Spec):
 
     def clean_row(self, row: Row):
         number = row.clean(
-            "number", clean_login_number, required_message=_("The student number is missing.")
+            "number",
+            clean_login_number,
+            required_message=gettext_lazy("The student number is missing."),
         )
-        name = row.clean("name", clean_person_name, required_message=_("The name is missing."))
+        name = row.clean(
+            "name", clean_person_name, required_message=gettext_lazy("The name is missing.")
+        )
         gender = row.clean("gender", clean_gender) or ""
         birth_date = row.clean("birth_date", clean_date)
         school = self.schools.resolve(row)
-        grade = row.clean("grade", self.grades.get, required_message=_("The grade is missing."))
+        grade = row.clean(
+            "grade", self.grades.get, required_message=gettext_lazy("The grade is missing.")
+        )
         homeroom = row.clean("homeroom", clean_homeroom_number)
         parent_name = row.clean("parent_name", clean_person_name) or ""
         parent_phone = row.clean("parent_phone", clean_phone)
@@ -532,7 +549,7 @@ class StudentSpec(Spec):
                         continue
                     account = new_account(
                         User, username=phone, phone=phone, role=Role.PARENT,
-                        name=name or _("Parent of %(name)s") % {"name": record.name},
+                        name=name or f"{record.name}家长",
                     )  # fmt: skip
                     self.new_parents.append(account)
                     parents[phone] = account

@@ -1,0 +1,82 @@
+import io
+
+import pytest
+from django.core.management import call_command
+
+from eschool.accounts.models import Student
+from eschool.classroom.models import Session
+from eschool.org.models import School
+
+from .conftest import case_path
+
+
+def run(*args):
+    out, err = io.StringIO(), io.StringIO()
+    code = 0
+    try:
+        call_command(*args, stdout=out, stderr=err)
+    except SystemExit as exit_:
+        code = exit_.code
+    return code, out.getvalue(), err.getvalue()
+
+
+def test_import_people_prints_counts_and_exits_0(db):
+    code, out, _err = run("import_people", str(case_path("schools_gbk.csv")))
+
+    assert code == 0
+    assert out.splitlines() == [
+        "schools: 5 rows",
+        "schools: new 5, changed 0, unchanged 0",
+        "regions: new 1, changed 0, unchanged 1",
+    ]
+    assert School.objects.count() == 5
+
+
+def test_import_people_dry_run_writes_nothing(db):
+    code, out, _err = run("import_people", str(case_path("schools_gbk.csv")), "--dry-run")
+
+    assert code == 0
+    assert out.splitlines()[0] == "schools: 5 rows (dry run)"
+    assert School.objects.count() == 0
+
+
+def test_import_people_exits_1_with_the_row_report(schools_loaded):
+    code, _out, err = run("import_people", str(case_path("students_missing_name.csv")))
+
+    assert code == 1
+    assert err.splitlines() == [
+        "Nothing was imported: 1 problem(s) found.",
+        "row 4\t姓名\t\tThe name is missing.",
+    ]
+    assert Student.objects.count() == 0
+
+
+def test_import_people_refuses_a_timetable(db):
+    code, _out, err = run("import_people", str(case_path("timetable.xlsx")))
+
+    assert code == 1
+    assert "which you may not import here" in err
+
+
+@pytest.mark.parametrize("dry_run", [False, True])
+def test_import_timetable_exits_0_with_counts(teachers_loaded, dry_run):
+    args = ["import_timetable", str(case_path("timetable.xlsx"))] + (
+        ["--dry-run"] if dry_run else []
+    )
+
+    code, out, _err = run(*args)
+
+    assert code == 0
+    assert out.splitlines()[1] == "sessions: new 5, changed 0, unchanged 0"
+    assert Session.objects.count() == (0 if dry_run else 5)
+
+
+def test_import_timetable_without_the_teachers_exits_1(schools_loaded):
+    code, _out, err = run("import_timetable", str(case_path("timetable.xlsx")))
+
+    assert code == 1
+    assert err.splitlines()[0] == "Nothing was imported: 5 problem(s) found."
+    assert (
+        err.splitlines()[1] == "row 2\t授课教师工号\tT0001\tNo teacher has the staff number T0001."
+    )
+    assert Session.objects.count() == 0
