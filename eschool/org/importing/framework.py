@@ -12,7 +12,7 @@ import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
@@ -347,11 +347,17 @@ def import_file(
     if not commit:
         spec.plan(records)
         return _finish(result, spec, report)
-    with transaction.atomic():
-        spec.plan(records)
-        if not report:
-            spec.apply()
-            result.committed = True
+    try:
+        with transaction.atomic():
+            spec.plan(records)
+            if not report:
+                spec.apply()
+                result.committed = True
+    except IntegrityError:
+        # Someone else saved the same people between our reads and writes; the
+        # transaction is rolled back, so nothing of this file was written.
+        result.committed = False
+        report.add(None, "", "", _("The data changed while importing; import the file again."))
     return _finish(result, spec, report)
 
 

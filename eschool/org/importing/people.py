@@ -533,6 +533,15 @@ class StudentSpec(Spec):
         for student, phone, name, record in self.links:
             if phone not in parents:
                 found = by_phone.get(phone) or by_username.get(phone)
+                if found is not None and found["role"] == Role.STUDENT:
+                    self._error(
+                        record,
+                        "parent_phone",
+                        phone,
+                        _("This mobile number is a student's login number."),
+                    )
+                    parents[phone] = None
+                    continue
                 if found is None and not isinstance(student, Student):
                     found = self._corrected_parent(guardians.get(student, []), name, phones)
                     if found is not None:

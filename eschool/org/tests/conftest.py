@@ -4,6 +4,7 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.utils import translation
 
 from eschool.org.importing import import_file
 
@@ -58,3 +59,10 @@ def teachers_loaded(schools_loaded):
 @pytest.fixture(autouse=True)
 def _media_in_tmp(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    """Messages are asserted in English; the site's default is Chinese (tested on the pages)."""
+    with translation.override("en"):
+        yield

@@ -19,6 +19,12 @@ from .conftest import STUDENT_HEADER, case_path, csv_bytes
 UPLOAD = reverse("org:import_upload")
 
 
+@pytest.fixture(autouse=True)
+def _english_pages(client):
+    # Pages default to Chinese; these tests read English unless they say otherwise.
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+
+
 def upload(client, name_or_bytes, filename=None):
     if isinstance(name_or_bytes, bytes):
         data, filename = name_or_bytes, filename
@@ -145,6 +151,8 @@ def test_someone_elses_token_is_404(client, district_admin, school_admin, school
 def _missing_name_report(client, cookie=None):
     if cookie:
         client.cookies[settings.LANGUAGE_COOKIE_NAME] = cookie
+    else:
+        del client.cookies[settings.LANGUAGE_COOKIE_NAME]
     token = token_of(upload(client, "students_missing_name.csv"))
     response = client.get(reverse("org:import_preview", args=[token]))
     assert response.status_code == 200
