@@ -196,3 +196,19 @@ def export(request, kind, fmt):
         f"{kind}.{fmt}", f"{FILE_NAMES[kind]}.{fmt}"
     )
     return response
+
+
+@manager_required
+@require_GET
+def exports(request):
+    """The lists an administrator may download, and the import templates."""
+    return render(
+        request,
+        "org/exports.html",
+        {
+            "import_kinds": _kind_links(request.user),
+            "export_kinds": [
+                (k, KIND_NAMES[k]) for k in selectors.export_kinds_for(user=request.user)
+            ],
+        },
+    )

@@ -333,3 +333,14 @@ def test_the_export_query_count_does_not_grow_with_rows(
     # session, user, guardians, students
     with django_assert_num_queries(4):
         client.get(url)
+
+
+def test_the_exports_page_lists_the_downloads(client, school_admin, teacher):
+    client.force_login(school_admin)
+
+    html = client.get(reverse("org:exports")).content.decode()
+
+    assert reverse("org:export", args=["students", "xlsx"]) in html
+    assert reverse("org:export", args=["teachers", "csv"]) in html
+    client.force_login(teacher)
+    assert client.get(reverse("org:exports")).status_code == 403
