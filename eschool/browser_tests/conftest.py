@@ -1,0 +1,100 @@
+"""Browser tests: Playwright's sync API driving Debian's Chromium against a live server.
+
+Without /usr/bin/chromium the tests are skipped with a printed reason, except
+in CI (CI=true), where a missing browser is a failure.
+"""
+
+import os
+from pathlib import Path
+
+import pytest
+
+# Playwright's sync API runs an event loop in this thread; Django's ORM calls made
+# by the test itself (fixtures, assertions) are still synchronous and safe.
+os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+PHONE = {"width": 375, "height": 812}
+DESKTOP = {"width": 1280, "height": 800}
+
+
+def _require_chromium() -> None:
+    if CHROMIUM.exists():
+        return
+    reason = f"browser tests need Debian's Chromium at {CHROMIUM} (apt-get install chromium)"
+    if os.environ.get("CI", "").lower() == "true":
+        pytest.fail(f"CI=true: {reason}", pytrace=False)
+    print(f"SKIPPED: {reason}")
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def chromium(django_db_setup):
+    _require_chromium()
+    from django.db import connections
+    from playwright.sync_api import sync_playwright
+
+    # While Playwright runs, code runs in another context, where Django's
+    # (context-local) connections are new objects: hand them the snapshot of the
+    # test database that serialized_rollback restores before each browser test.
+    snapshots = {
+        alias: connections[alias]._test_serialized_contents
+        for alias in connections
+        if hasattr(connections[alias], "_test_serialized_contents")
+    }
+    with sync_playwright() as playwright:
+        for alias, contents in snapshots.items():
+            connections[alias]._test_serialized_contents = contents
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+def _page(chromium, viewport):
+    context = chromium.new_context(viewport=viewport, locale="zh-CN")
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    return context, page
+
+
+@pytest.fixture
+def phone_page(chromium, live_server):
+    context, page = _page(chromium, PHONE)
+    yield page
+    context.close()
+
+
+@pytest.fixture(params=[PHONE, DESKTOP], ids=["phone", "desktop"])
+def any_page(request, chromium, live_server):
+    context, page = _page(chromium, request.param)
+    yield page
+    context.close()
+
+
+def assert_no_horizontal_scroll(page) -> None:
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= PHONE["width"], f"{page.url} scrolls sideways: {width} px wide"
+
+
+def in_chinese(msgid: str) -> str:
+    """What the default (Chinese) page shows for `msgid`, from the same catalogue the site uses."""
+    from django.utils import translation
+
+    with translation.override("zh-hans"):
+        return translation.gettext(msgid)
+
+
+@pytest.fixture
+def media_root(settings, tmp_path):
+    # Uploaded spreadsheets wait under MEDIA_ROOT between preview and commit.
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return settings.MEDIA_ROOT
