@@ -35,6 +35,9 @@ DATA_DIR = Path(os.environ.get("ESCHOOL_DATA_DIR", BASE_DIR / "var"))
 DATA_DIR.mkdir(parents=True, exist_ok=True)
 MEDIA_ROOT = Path(os.environ.get("ESCHOOL_MEDIA_ROOT", DATA_DIR / "media"))
 MEDIA_URL = os.environ.get("ESCHOOL_MEDIA_URL", "/media/")
+# Files that must never be served to the public (uploaded spreadsheets waiting for
+# their preview to be confirmed): outside MEDIA_ROOT, which nginx or a CDN serves.
+ESCHOOL_PRIVATE_ROOT = Path(os.environ.get("ESCHOOL_PRIVATE_ROOT", DATA_DIR / "private"))
 STATIC_ROOT = Path(os.environ.get("ESCHOOL_STATIC_ROOT", DATA_DIR / "static"))
 STATIC_URL = "/static/"
 STATICFILES_DIRS = [

@@ -21,11 +21,11 @@ _TOKEN_LENGTH = 22
 
 
 def _upload_root() -> Path:
-    return Path(settings.MEDIA_ROOT) / UPLOAD_DIR
+    return Path(settings.ESCHOOL_PRIVATE_ROOT) / UPLOAD_DIR
 
 
 def import_upload_store(*, upload, suffix: str) -> str:
-    """Save an uploaded spreadsheet under MEDIA_ROOT/imports/<token>/ and return the token.
+    """Save an uploaded spreadsheet under ESCHOOL_PRIVATE_ROOT/imports/<token>/ and return the token.
 
     The token is random (128 bits) and is the only name of the file.
     """

@@ -58,7 +58,7 @@ def teachers_loaded(schools_loaded):
 
 @pytest.fixture(autouse=True)
 def _media_in_tmp(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.ESCHOOL_PRIVATE_ROOT = tmp_path / "private"
 
 
 @pytest.fixture(autouse=True)

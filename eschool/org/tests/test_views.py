@@ -108,7 +108,7 @@ def test_upload_preview_commit(client, district_admin, schools_loaded):
     response = upload(client, "students_gbk.csv")
     assert response.status_code == 302
     token = token_of(response)
-    stored = list((settings.MEDIA_ROOT / "imports" / token).iterdir())
+    stored = list((settings.ESCHOOL_PRIVATE_ROOT / "imports" / token).iterdir())
     assert [p.name for p in stored] == ["upload.csv"]
 
     preview = client.get(reverse("org:import_preview", args=[token]))
@@ -132,7 +132,7 @@ def test_upload_preview_commit(client, district_admin, schools_loaded):
     ]
     assert Student.objects.count() == 5
     assert Guardianship.objects.count() == 5
-    assert not (settings.MEDIA_ROOT / "imports" / token).exists()
+    assert not (settings.ESCHOOL_PRIVATE_ROOT / "imports" / token).exists()
     # The token is spent.
     assert client.get(reverse("org:import_preview", args=[token])).status_code == 404
 
@@ -344,3 +344,18 @@ def test_the_exports_page_lists_the_downloads(client, school_admin, teacher):
     assert reverse("org:export", args=["teachers", "csv"]) in html
     client.force_login(teacher)
     assert client.get(reverse("org:exports")).status_code == 403
+
+
+def test_an_uploaded_spreadsheet_cannot_be_downloaded_by_its_token(
+    client, district_admin, schools_loaded, settings
+):
+    # The preview waits on a list of children's names and parents' phones: it must
+    # not be public media, even for someone who learns the token.
+    client.force_login(district_admin)
+    token = token_of(upload(client, "students_gbk.csv"))
+    client.logout()
+
+    response = client.get(f"{settings.MEDIA_URL}imports/{token}/upload.csv")
+
+    assert response.status_code == 404
+    assert (settings.ESCHOOL_PRIVATE_ROOT / "imports" / token / "upload.csv").exists()
