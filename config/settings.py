@@ -39,6 +39,7 @@ MEDIA_URL = os.environ.get("ESCHOOL_MEDIA_URL", "/media/")
 # their preview to be confirmed): outside MEDIA_ROOT, which nginx or a CDN serves.
 ESCHOOL_PRIVATE_ROOT = Path(os.environ.get("ESCHOOL_PRIVATE_ROOT", DATA_DIR / "private"))
 STATIC_ROOT = Path(os.environ.get("ESCHOOL_STATIC_ROOT", DATA_DIR / "static"))
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # WhiteNoise warns on every request without it
 STATIC_URL = "/static/"
 STATICFILES_DIRS = [
     BASE_DIR / "static",
