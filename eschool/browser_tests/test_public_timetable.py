@@ -49,12 +49,12 @@ def test_a_visitor_sees_todays_timetable_in_chinese_and_switches_to_english(
         assert_no_horizontal_scroll(page)
         page.screenshot(path="/tmp/demo_home.png", full_page=True)
 
-    page.get_by_role("button", name="English").click()
+    page.get_by_role("link", name="English").click()
 
     expect(page.locator("html")).to_have_attribute("lang", "en")
     expect(page.get_by_role("heading", level=1)).to_contain_text("Today's timetable")
     expect(page.get_by_role("heading", name="Junior high school")).to_be_visible()
     expect(page.get_by_role("link", name="《春》朗读与赏析")).to_be_visible()
     # And back: the switch is a cookie, nothing else.
-    page.get_by_role("button", name="中文").click()
+    page.get_by_role("link", name="中文").click()
     expect(page.locator("html")).to_have_attribute("lang", "zh-CN")
