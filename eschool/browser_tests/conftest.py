@@ -95,6 +95,7 @@ def in_chinese(msgid: str) -> str:
 
 @pytest.fixture
 def media_root(settings, tmp_path):
-    # Uploaded spreadsheets wait under MEDIA_ROOT between preview and commit.
+    # Uploaded spreadsheets wait in a private folder between preview and commit.
     settings.MEDIA_ROOT = tmp_path / "media"
+    settings.ESCHOOL_PRIVATE_ROOT = tmp_path / "private"
     return settings.MEDIA_ROOT
