@@ -23,7 +23,7 @@ install: $(VENV)/.installed node_modules/.installed
 run: install
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py compile_translations
-	$(BIN)/python manage.py load_demo --if-empty
+	$(BIN)/python manage.py load_demo --if-empty --url http://$(HOST):$(PORT)/
 	$(BIN)/python manage.py serve --host $(HOST) --port $(PORT)
 
 lint: install
