@@ -11,7 +11,7 @@ from eschool.org.models import Grade, Stage, Subject
 
 class GradeChoiceField(forms.ModelMultipleChoiceField):
     def label_from_instance(self, obj):
-        return obj.name
+        return str(obj)
 
 
 class SessionForm(forms.Form):
@@ -87,7 +87,7 @@ class SessionForm(forms.Form):
             self.add_error("end", _("The end must be after the start."))
         stage, grades = data.get("stage"), data.get("grades")
         if stage and grades:
-            wrong = [grade.name for grade in grades if grade.stage != stage]
+            wrong = [str(grade) for grade in grades if grade.stage != stage]
             if wrong:
                 self.add_error(
                     "grades",

@@ -62,7 +62,7 @@ def _validate(
     for grade in grades:
         if grade.stage != stage:
             errors.setdefault("grades", []).append(
-                _("%(grade)s is not a grade of this stage.") % {"grade": grade.name}
+                _("%(grade)s is not a grade of this stage.") % {"grade": grade}
             )
     if teacher is not None and "ends_at" not in errors:
         others = Session.objects.filter(teacher=teacher)

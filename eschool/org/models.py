@@ -1,4 +1,5 @@
 from django.db import models
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 
@@ -59,7 +60,9 @@ class Grade(models.Model):
         ordering = ["level"]
 
     def __str__(self):
-        return self.name
+        # The name is Chinese data (七年级); English pages show its translation.
+        # Importers match `name`, never str().
+        return gettext(self.name)
 
 
 class Subject(models.Model):
@@ -72,7 +75,7 @@ class Subject(models.Model):
         ordering = ["position", "name"]
 
     def __str__(self):
-        return self.name
+        return gettext(self.name)
 
 
 class Homeroom(models.Model):

@@ -1,28 +1,32 @@
 """The fixed vocabulary of Chinese schooling: stages, grades, subjects and their aliases.
 
 The tables are loaded by a data migration; the aliases are how spreadsheets
-written by different schools name the same thing.
+written by different schools name the same thing. Grade and subject names are
+marked with gettext_noop so that English pages can show their translation
+(Grade.__str__, Subject.__str__); the data itself stays Chinese.
 """
+
+from django.utils.translation import gettext_noop
 
 from eschool.org.models import Stage
 
 # (level, name, stage)
 GRADES = [
-    (-2, "幼儿园小班", Stage.KINDERGARTEN),
-    (-1, "幼儿园中班", Stage.KINDERGARTEN),
-    (0, "幼儿园大班", Stage.KINDERGARTEN),
-    (1, "一年级", Stage.PRIMARY),
-    (2, "二年级", Stage.PRIMARY),
-    (3, "三年级", Stage.PRIMARY),
-    (4, "四年级", Stage.PRIMARY),
-    (5, "五年级", Stage.PRIMARY),
-    (6, "六年级", Stage.PRIMARY),
-    (7, "七年级", Stage.JUNIOR),
-    (8, "八年级", Stage.JUNIOR),
-    (9, "九年级", Stage.JUNIOR),
-    (10, "高一", Stage.SENIOR),
-    (11, "高二", Stage.SENIOR),
-    (12, "高三", Stage.SENIOR),
+    (-2, gettext_noop("幼儿园小班"), Stage.KINDERGARTEN),
+    (-1, gettext_noop("幼儿园中班"), Stage.KINDERGARTEN),
+    (0, gettext_noop("幼儿园大班"), Stage.KINDERGARTEN),
+    (1, gettext_noop("一年级"), Stage.PRIMARY),
+    (2, gettext_noop("二年级"), Stage.PRIMARY),
+    (3, gettext_noop("三年级"), Stage.PRIMARY),
+    (4, gettext_noop("四年级"), Stage.PRIMARY),
+    (5, gettext_noop("五年级"), Stage.PRIMARY),
+    (6, gettext_noop("六年级"), Stage.PRIMARY),
+    (7, gettext_noop("七年级"), Stage.JUNIOR),
+    (8, gettext_noop("八年级"), Stage.JUNIOR),
+    (9, gettext_noop("九年级"), Stage.JUNIOR),
+    (10, gettext_noop("高一"), Stage.SENIOR),
+    (11, gettext_noop("高二"), Stage.SENIOR),
+    (12, gettext_noop("高三"), Stage.SENIOR),
 ]
 
 GRADE_ALIASES = {
@@ -53,25 +57,25 @@ GRADE_ALIASES = {
 }
 
 SUBJECTS = [
-    "语文",
-    "数学",
-    "英语",
-    "物理",
-    "化学",
-    "生物",
-    "历史",
-    "地理",
-    "道德与法治",
-    "思想政治",
-    "科学",
-    "音乐",
-    "美术",
-    "体育与健康",
-    "信息技术",
-    "心理健康",
-    "劳动",
-    "综合实践",
-    "家庭教育",
+    gettext_noop("语文"),
+    gettext_noop("数学"),
+    gettext_noop("英语"),
+    gettext_noop("物理"),
+    gettext_noop("化学"),
+    gettext_noop("生物"),
+    gettext_noop("历史"),
+    gettext_noop("地理"),
+    gettext_noop("道德与法治"),
+    gettext_noop("思想政治"),
+    gettext_noop("科学"),
+    gettext_noop("音乐"),
+    gettext_noop("美术"),
+    gettext_noop("体育与健康"),
+    gettext_noop("信息技术"),
+    gettext_noop("心理健康"),
+    gettext_noop("劳动"),
+    gettext_noop("综合实践"),
+    gettext_noop("家庭教育"),
 ]
 
 SUBJECT_ALIASES = {

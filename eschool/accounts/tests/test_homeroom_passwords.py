@@ -57,7 +57,7 @@ def test_the_sheet_shows_initial_passwords_of_students_and_parents_still_on_them
     html = response.content.decode()
     assert student_password in html
     assert parent_password in html
-    assert "南京市鼓楼区示范初级中学 · 七年级 class 3 · Initial passwords" in html
+    assert "南京市鼓楼区示范初级中学 · Grade 7 class 3 · Initial passwords" in html
     # Prints on A4 with rows kept whole.
     assert "@page { size: A4 portrait;" in html
     assert "break-inside: avoid" in html

@@ -115,7 +115,7 @@ def test_grades_must_belong_to_the_stage(client, clock, district_admin):
 
     html = response.content.decode()
     assert (
-        '<ul class="errorlist" id="id_grades_errors"><li>Not grades of the chosen stage: 高一.</li></ul>'
+        '<ul class="errorlist" id="id_grades_errors"><li>Not grades of the chosen stage: Senior 1.</li></ul>'
         in html
     )
     assert Session.objects.count() == 0

@@ -155,8 +155,8 @@ def test_the_session_page_shows_everything_in_local_time(client, clock, make_ses
     assert '<time datetime="2026-12-07T08:40:00+08:00">08:40</time>' in html
     assert "陈老师" in html and "南京市鼓楼区示范初级中学" in html
     assert "Junior high school" in html
-    assert "<dd>七年级</dd>" in html
-    assert "<dd>数学</dd>" in html
+    assert "<dd>Grade 7</dd>" in html  # 七年级, 数学 in English
+    assert "<dd>Mathematics</dd>" in html
     assert "带好&lt;b&gt;草稿纸&lt;/b&gt;<br>和铅笔" in html
     assert "<dd>Scheduled</dd>" in html
 
