@@ -34,8 +34,10 @@ def test_the_admin_is_in_chinese_by_default(client, district_admin):
     client.force_login(district_admin)
     html = client.get("/admin/").content.decode()
     assert 'lang="zh-hans"' in html
-    # Django's own Chinese for "Log out".
-    assert "注销" in html
+    # Django's own Chinese for "View site", and ours for the header and "Log out".
+    assert "查看站点" in html
+    assert "教育局管理" in html
+    assert "退出" in html
 
 
 @pytest.mark.parametrize("url", CHANGELISTS)
