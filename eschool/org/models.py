@@ -27,7 +27,9 @@ class Region(models.Model):
         ordering = ["kind", "name"]
 
     def __str__(self):
-        return self.name
+        # The public region's name is ours (公众) and has an English name; a
+        # region a spreadsheet names has no entry and shows as written.
+        return gettext(self.name)
 
 
 class School(models.Model):
@@ -98,4 +100,4 @@ class Homeroom(models.Model):
         ]
 
     def __str__(self):
-        return _("%(grade)s class %(number)s") % {"grade": self.grade.name, "number": self.number}
+        return _("%(grade)s class %(number)s") % {"grade": self.grade, "number": self.number}

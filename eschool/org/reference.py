@@ -101,4 +101,4 @@ STAGE_NAMES = {
     "高级中学": Stage.SENIOR,
 }
 
-PUBLIC_REGION = "公众"
+PUBLIC_REGION = gettext_noop("公众")

@@ -12,9 +12,9 @@ def test_a_school_admin_sees_their_homerooms_in_order_with_links_to_the_sheets(
     response = english.get(f"/accounts/schools/{school_a.pk}/")
     assert response.status_code == 200
     assert [str(h) for h in response.context["homerooms"]] == [
-        "七年级 class 1",
-        "七年级 class 3",
-        "八年级 class 1",
+        "Grade 7 class 1",
+        "Grade 7 class 3",
+        "Grade 8 class 1",
     ]
     homeroom = student.student.homeroom
     assert f'href="/accounts/homerooms/{homeroom.pk}/passwords/"' in response.content.decode()
