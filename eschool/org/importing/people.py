@@ -223,10 +223,33 @@ class TeacherSpec(Spec):
         has = self.headers.__contains__
         self.new_users, self.new_profiles = [], []
         self.user_updates, self.profile_updates, self.new_profile_of_existing = [], [], []
+        self.parent_conversions = []
         self.m2m: list[tuple[object, set, set, bool]] = []
         for record in records:
             user = users.get(record.number)
             owner = phones.get(record.phone) if record.phone else None
+            if user is None and owner is not None and owner["role"] == Role.PARENT:
+                # Teachers are parents too. The parent account holding this phone
+                # (made by an earlier student file) becomes the teacher's account and
+                # keeps its children, so files give the same result in any order.
+                self.parent_conversions.append(
+                    User(
+                        id=owner["id"],
+                        username=record.number,
+                        name=record.name,
+                        role=Role.TEACHER,
+                        school_id=record.school.pk,
+                    )
+                )
+                profile = Teacher(
+                    user_id=owner["id"], school_id=record.school.pk, hire_date=record.hire_date
+                )
+                self.new_profile_of_existing.append(profile)
+                self.m2m.append(
+                    (profile, {s.pk for s in record.subjects}, {g.pk for g in record.grades}, True)
+                )
+                self.count("teachers", "new")
+                continue
             if owner is not None and (user is None or owner["id"] != user["id"]):
                 self._error(
                     record,
@@ -306,6 +329,9 @@ class TeacherSpec(Spec):
             self.new_profiles + self.new_profile_of_existing, batch_size=500
         )
         User.objects.bulk_update(self.user_updates, ["name", "phone", "school"], batch_size=500)
+        User.objects.bulk_update(
+            self.parent_conversions, ["username", "name", "role", "school"], batch_size=500
+        )
         Teacher.objects.bulk_update(self.profile_updates, ["school", "hire_date"], batch_size=500)
         replaced = [teacher.pk for teacher, _s, _g, new in self.m2m if not new]
         for part in chunked(replaced):

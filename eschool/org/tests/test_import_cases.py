@@ -175,3 +175,31 @@ def test_a_parent_phone_that_is_a_teachers_links_the_teacher(teachers_loaded):
         Role.TEACHER,
     )
     assert User.objects.filter(phone="13900139001").count() == 1
+
+
+def test_teachers_import_after_students_when_a_teacher_is_also_a_parent(schools_loaded):
+    # students_gbk.csv gives 李小红's parent the phone 13900139001, which
+    # teachers.xlsx gives to T0002 刘芳: the parent account becomes her account.
+    assert import_file(case_path("students_gbk.csv")).committed
+    parent_id = User.objects.get(phone="13900139001").pk
+
+    result = import_file(case_path("teachers.xlsx"))
+
+    assert result.errors == []
+    assert result.counts["teachers"] == {"new": 3, "changed": 0, "unchanged": 0}
+    liu = User.objects.get(username="T0002")
+    assert (liu.pk, liu.name, liu.phone, liu.role) == (parent_id, "刘芳", "13900139001", "teacher")
+    assert liu.teacher.school.code == "320106001"
+    assert [s.name for s in liu.teacher.subjects.all()] == ["英语"]
+    assert list(
+        Guardianship.objects.filter(guardian=liu).values_list("student__user__name", flat=True)
+    ) == ["李小红"]
+    assert User.objects.filter(role=Role.PARENT).count() == 4
+    assert import_file(case_path("teachers.xlsx")).counts["teachers"] == {
+        "new": 0,
+        "changed": 0,
+        "unchanged": 3,
+    }
+    timetable = import_file(case_path("timetable.xlsx"))
+    assert timetable.errors == []
+    assert timetable.counts["sessions"]["new"] == 5
