@@ -147,3 +147,18 @@ def session_as_json(session: Session, *, url: str) -> dict:
         "status": session.status,
         "url": url,
     }
+
+
+# A timetable day outside these years is a typo or a probe; treating it as "not
+# found" also keeps previous/next-day arithmetic away from date.min and date.max.
+FIRST_DAY = dt.date(2000, 1, 1)
+LAST_DAY = dt.date(2100, 12, 31)
+
+
+def parse_day(value: str) -> dt.date | None:
+    """YYYY-MM-DD as a date within the years a timetable can have, else None."""
+    try:
+        day = dt.date.fromisoformat(value.strip())
+    except ValueError:
+        return None
+    return day if FIRST_DAY <= day <= LAST_DAY else None

@@ -2,7 +2,7 @@ import datetime as dt
 
 from django.urls import path, re_path, register_converter
 
-from eschool.classroom import views
+from eschool.classroom import selectors, views
 
 
 class IsoDateConverter:
@@ -11,7 +11,10 @@ class IsoDateConverter:
     regex = r"\d{4}-\d{2}-\d{2}"
 
     def to_python(self, value: str) -> dt.date:
-        return dt.date.fromisoformat(value)
+        day = selectors.parse_day(value)
+        if day is None:
+            raise ValueError(value)
+        return day
 
     def to_url(self, value: dt.date) -> str:
         return value.isoformat()

@@ -101,9 +101,8 @@ def day(request, day: dt.date):
 @require_GET
 def pick_day(request):
     """The date picker's target: on to that day's page."""
-    try:
-        chosen = dt.date.fromisoformat(request.GET.get("date", "").strip())
-    except ValueError:
+    chosen = selectors.parse_day(request.GET.get("date", ""))
+    if chosen is None:
         return redirect("classroom:today")
     if chosen == timeutil.today():
         return redirect("classroom:today")
@@ -134,10 +133,7 @@ def api_timetable(request, value: str):
     """The public timetable of a day as JSON, for partner regions (CORS open)."""
     if request.method not in {"GET", "HEAD"}:
         return HttpResponseNotAllowed(["GET", "HEAD"])
-    try:
-        day = dt.date.fromisoformat(value)
-    except ValueError:
-        day = None
+    day = selectors.parse_day(value)
     if day is None or not selectors.day_is_public(day):
         response = JsonResponse(
             {"error": _("No published timetable for this date.")},

@@ -245,3 +245,14 @@ def test_a_session_of_an_unpublished_day_is_404_to_visitors_and_marked_for_admin
     clock.set(shanghai(TODAY, "18:00"))
     client.logout()
     assert client.get(f"/sessions/{session.pk}/").status_code == 200
+
+
+@pytest.mark.parametrize("day", ["0001-01-01", "9999-12-31", "1999-12-31"])
+def test_a_day_outside_the_timetable_years_is_not_found_even_for_an_administrator(
+    client, district_admin, day
+):
+    assert client.get(f"/timetable/{day}/").status_code == 404
+    client.force_login(district_admin)
+    assert client.get(f"/timetable/{day}/").status_code == 404
+    assert client.get(f"/api/v1/timetable/{day}").status_code == 404
+    assert client.get("/timetable/", {"date": day}).headers["Location"] == "/"
