@@ -14,6 +14,12 @@ from eschool.org.cleaning import CleaningError, clean_name, clean_phone, clean_t
 from eschool.org.models import Grade, Region
 
 
+def client_address(request) -> str:
+    # The ASGI server puts the client's address here; behind nginx, run it with
+    # --proxy-headers so that it is the visitor's and not the proxy's.
+    return (request.META.get("REMOTE_ADDR") if request else None) or "unknown"
+
+
 class ThrottledLoginMixin:
     """Authentication that never says which of number and password was wrong,
     and refuses a login for a while after too many failures."""
@@ -30,15 +36,16 @@ class ThrottledLoginMixin:
         login = self.cleaned_data.get("username")
         password = self.cleaned_data.get("password")
         if login and password:
-            if login_is_locked(login=login):
+            address = client_address(self.request)
+            if login_is_locked(login=login, address=address):
                 raise self._locked_error()
             self.user_cache = authenticate(self.request, username=login, password=password)
             if self.user_cache is None:
-                if login_failure_record(login=login):
+                if login_failure_record(login=login, address=address):
                     raise self._locked_error()
                 raise self.get_invalid_login_error()
             self.confirm_login_allowed(self.user_cache)
-            login_failures_clear(login=login)
+            login_failures_clear(login=login, address=address)
         return self.cleaned_data
 
     def _locked_error(self):

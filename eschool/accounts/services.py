@@ -11,11 +11,17 @@ from eschool.accounts.models import OutsideLearner, Role, User
 from eschool.accounts.passwords import initial_password, new_nonce
 from eschool.accounts.selectors import user_may_reset_password
 
-# After this many failed attempts for one login within the window, that login
-# is refused for LOGIN_LOCK_SECONDS.
+# After this many failed attempts for one login from one address within the
+# window, that login is refused from that address for LOGIN_LOCK_SECONDS. The
+# address is part of the key so that a stranger cannot lock a class out before
+# its lesson by typing their (sequential) student numbers wrongly.
 LOGIN_FAILURE_LIMIT = 5
 LOGIN_WINDOW_SECONDS = 15 * 60
 LOGIN_LOCK_SECONDS = 15 * 60
+# One address trying many logins (password spraying) is refused as a whole past
+# this many failures in the window. High, because a whole school can share one
+# address and children mistype.
+ADDRESS_FAILURE_LIMIT = 100
 
 
 class PhoneAlreadyRegistered(Exception):
@@ -25,21 +31,29 @@ class PhoneAlreadyRegistered(Exception):
 # Login throttling ---------------------------------------------------------------
 
 
-def _throttle_keys(login: str) -> tuple[str, str]:
-    digest = hashlib.sha256(login_key(login).encode()).hexdigest()[:40]
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()[:40]
+
+
+def _throttle_keys(login: str, address: str) -> tuple[str, str]:
+    digest = _digest(f"{login_key(login)}|{address}")
     return f"login-failures:{digest}", f"login-locked:{digest}"
 
 
-def login_is_locked(*, login: str) -> bool:
-    return cache.get(_throttle_keys(login)[1]) is not None
+def _address_keys(address: str) -> tuple[str, str]:
+    digest = _digest(address)
+    return f"login-address-failures:{digest}", f"login-address-locked:{digest}"
 
 
-def login_failure_record(*, login: str) -> bool:
-    """Count a failed attempt; True when this one locks the login.
+def login_is_locked(*, login: str, address: str) -> bool:
+    return cache.get_many([_throttle_keys(login, address)[1], _address_keys(address)[1]]) != {}
+
+
+def _count_failure(failures_key: str, locked_key: str, limit: int) -> bool:
+    """Count one failure under `failures_key`; True when it reaches `limit` and locks.
 
     add + incr are each atomic on Redis, so concurrent attempts are all counted.
     """
-    failures_key, locked_key = _throttle_keys(login)
     cache.add(failures_key, 0, timeout=LOGIN_WINDOW_SECONDS)
     try:
         failures = cache.incr(failures_key)
@@ -47,16 +61,22 @@ def login_failure_record(*, login: str) -> bool:
         # The window ended between add and incr: this attempt opens a new one.
         cache.add(failures_key, 1, timeout=LOGIN_WINDOW_SECONDS)
         failures = 1
-    if failures < LOGIN_FAILURE_LIMIT:
+    if failures < limit:
         return False
     cache.set(locked_key, 1, timeout=LOGIN_LOCK_SECONDS)
-    # When the lock ends the person gets a fresh set of attempts.
+    # When the lock ends there is a fresh set of attempts.
     cache.delete(failures_key)
     return True
 
 
-def login_failures_clear(*, login: str) -> None:
-    cache.delete(_throttle_keys(login)[0])
+def login_failure_record(*, login: str, address: str) -> bool:
+    """Count a failed attempt of `login` from `address`; True when this one locks it."""
+    address_locked = _count_failure(*_address_keys(address), ADDRESS_FAILURE_LIMIT)
+    return _count_failure(*_throttle_keys(login, address), LOGIN_FAILURE_LIMIT) or address_locked
+
+
+def login_failures_clear(*, login: str, address: str) -> None:
+    cache.delete(_throttle_keys(login, address)[0])
 
 
 # Passwords -------------------------------------------------------------------------

@@ -4,9 +4,14 @@ import time
 
 from django.core.cache import cache, caches
 from django.core.cache.backends.redis import RedisCache
+from django.test import Client
 
 from eschool.accounts.models import Role
-from eschool.accounts.services import _throttle_keys, login_failure_record
+from eschool.accounts.services import (
+    ADDRESS_FAILURE_LIMIT,
+    _throttle_keys,
+    login_failure_record,
+)
 from eschool.core.testing import PASSWORD, make_user
 
 LOGIN = "/accounts/login/"
@@ -167,16 +172,16 @@ def seconds_left(key):
 
 def test_the_lock_lasts_fifteen_minutes(student):
     for _ in range(5):
-        login_failure_record(login="00123")
-    failures_key, locked_key = _throttle_keys("00123")
+        login_failure_record(login="00123", address="127.0.0.1")
+    failures_key, locked_key = _throttle_keys("00123", "127.0.0.1")
     assert cache.get(locked_key) == 1
     assert cache.get(failures_key) is None
     assert 895 <= seconds_left(locked_key) <= 900
 
 
 def test_failures_are_counted_for_fifteen_minutes(student):
-    login_failure_record(login="00123")
-    failures_key, _locked_key = _throttle_keys("00123")
+    login_failure_record(login="00123", address="127.0.0.1")
+    failures_key, _locked_key = _throttle_keys("00123", "127.0.0.1")
     assert cache.get(failures_key) == 1
     assert 895 <= seconds_left(failures_key) <= 900
 
@@ -186,3 +191,27 @@ def test_a_logged_in_person_who_opens_the_login_page_goes_to_their_page(client, 
     response = client.get(LOGIN)
     assert response.status_code == 302
     assert response.url == "/accounts/"
+
+
+def test_failures_from_another_address_do_not_lock_the_owner_out(client, student):
+    # A stranger who types a class's student numbers wrongly must not keep the
+    # children out of their lesson.
+    stranger = Client(REMOTE_ADDR="203.0.113.9")
+    for _ in range(6):
+        stranger.post(LOGIN, {"username": "00123", "password": "wrong-guess-1"})
+    locked = stranger.post(LOGIN, {"username": "00123", "password": PASSWORD})
+    assert locked.context["form"].errors.as_data()["__all__"][0].code == "locked"
+
+    response = client.post(LOGIN, {"username": "00123", "password": PASSWORD})
+
+    assert response.status_code == 302
+
+
+def test_one_address_trying_many_logins_is_stopped(client, student):
+    for number in range(ADDRESS_FAILURE_LIMIT):
+        login_failure_record(login=f"9{number:07d}", address="127.0.0.1")
+
+    response = client.post(LOGIN, {"username": "00123", "password": PASSWORD})
+
+    assert response.status_code == 200
+    assert response.context["form"].errors.as_data()["__all__"][0].code == "locked"
