@@ -6,6 +6,7 @@ DATABASE_URL and REDIS_URL switches to PostgreSQL and Redis for a real district.
 """
 
 import os
+import warnings
 from pathlib import Path
 
 import dj_database_url
@@ -206,6 +207,12 @@ STORAGES = {
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage",
     },
 }
+# WhiteNoise hands Django a file iterator that Django reads in a worker thread
+# under ASGI; it works and is measured (bench/timetable_page.py), so the
+# per-request warning is only noise in the server log.
+warnings.filterwarnings(
+    "ignore", message="StreamingHttpResponse must consume synchronous iterators"
+)
 # Without collectstatic (development and tests) WhiteNoise serves from the finders.
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG

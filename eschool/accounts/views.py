@@ -21,6 +21,8 @@ from eschool.accounts.forms import (
     RegistrationForm,
 )
 from eschool.accounts.models import Role
+from eschool.classroom import selectors as classroom_selectors
+from eschool.core import timeutil
 
 
 def _url_or(name: str, fallback: str) -> str:
@@ -48,12 +50,14 @@ def home(request):
     context = {
         "import_url": _url_or("org:import_upload", "/manage/import/"),
         "exports_url": _url_or("org:exports", "/manage/exports/"),
-        "sessions_url": "/",
     }
     if user.role == Role.SCHOOL_ADMIN and user.school_id:
         context["school"] = user.school
     elif user.role == Role.TEACHER:
         context["profile"] = selectors.teacher_profile_of(user)
+        context["sessions"] = classroom_selectors.sessions_taught_by(
+            user, from_day=timeutil.today()
+        )
     elif user.role == Role.STUDENT:
         context["profile"] = selectors.student_get_for_user(user=user, student_id=user.pk)
     elif user.role == Role.PARENT:

@@ -74,9 +74,26 @@ def sessions_of_day(day: dt.date) -> list[Session]:
 def session_get_for_user(session_id: int, *, user, at: dt.datetime | None = None) -> Session | None:
     """The session if `user` may see it now, else None (the caller answers 404)."""
     session = _with_relations(Session.objects.filter(pk=session_id)).first()
-    if session is None or not day_visible_to(session.day, user=user, at=at):
+    if session is None:
+        return None
+    # A teacher prepares their own session before the district publishes its day.
+    own = user.is_authenticated and session.teacher_id == user.pk
+    if not own and not day_visible_to(session.day, user=user, at=at):
         return None
     return session
+
+
+def sessions_taught_by(user, *, from_day: dt.date, days: int = 14) -> list[Session]:
+    """The sessions `user` teaches from `from_day` for `days` days, published or not."""
+    return list(
+        _with_relations(
+            Session.objects.filter(
+                teacher__user=user,
+                day__gte=from_day,
+                day__lt=from_day + dt.timedelta(days=days),
+            )
+        ).order_by("starts_at", "id")
+    )
 
 
 @dataclass

@@ -18,6 +18,7 @@ from django.db import transaction
 from eschool.accounts.models import Guardianship, Role, User
 from eschool.accounts.services import user_set_own_password
 from eschool.core import timeutil
+from eschool.org.cleaning import clean_code, clean_phone
 from eschool.org.models import School
 
 DEMO_DIR = Path(settings.BASE_DIR) / "demo"
@@ -148,6 +149,28 @@ def _demo_accounts() -> list[DemoLogin]:
         DemoLogin(str(Role.TEACHER.label), teacher.username, TEACHER_PASSWORD, teacher.name),
         DemoLogin(str(Role.STUDENT.label), student.username, STUDENT_PASSWORD, student.name),
         DemoLogin(str(Role.PARENT.label), parent.username, PARENT_PASSWORD, parent.name),
+    ]
+
+
+def demo_logins() -> list[DemoLogin]:
+    """The demo logins as `demo_load` sets them, read from the demo files (no writes)."""
+    teacher = _first_row(DEMO_DIR / "teachers.xlsx")
+    student = _first_row(DEMO_DIR / "students.xlsx")
+    return [
+        DemoLogin(str(Role.DISTRICT_ADMIN.label), DISTRICT_ADMIN[0], DISTRICT_ADMIN[1], ""),
+        DemoLogin(str(Role.SCHOOL_ADMIN.label), SCHOOL_ADMIN[0], SCHOOL_ADMIN[1], ""),
+        DemoLogin(
+            str(Role.TEACHER.label), clean_code(teacher["工号"]), TEACHER_PASSWORD, teacher["姓名"]
+        ),
+        DemoLogin(
+            str(Role.STUDENT.label), clean_code(student["学号"]), STUDENT_PASSWORD, student["姓名"]
+        ),
+        DemoLogin(
+            str(Role.PARENT.label),
+            clean_phone(student["家长手机"]),
+            PARENT_PASSWORD,
+            student["家长姓名"],
+        ),
     ]
 
 

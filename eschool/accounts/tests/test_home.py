@@ -66,3 +66,36 @@ def test_every_page_offers_to_change_the_password(english, personas):
     for user in personas.values():
         _response, html = page(english, user)
         assert 'href="/accounts/password/"' in html
+
+
+def test_a_teacher_sees_their_own_sessions_of_the_next_two_weeks_published_or_not(
+    english, teacher, school_a
+):
+    import datetime as dt
+
+    from eschool.accounts.models import Teacher
+    from eschool.classroom.models import Session
+    from eschool.core import timeutil
+
+    today = timeutil.today()
+
+    def session(title, day, teacher_user):
+        start = timeutil.at_local(day, dt.time(8, 0))
+        return Session.objects.create(
+            title=title,
+            stage="junior",
+            teacher=Teacher.objects.get(user=teacher_user),
+            day=day,
+            starts_at=start,
+            ends_at=start + dt.timedelta(minutes=40),
+        )
+
+    mine = session("下周的课", today + dt.timedelta(days=7), teacher)
+    session("三周后的课", today + dt.timedelta(days=21), teacher)
+    english.force_login(teacher)
+
+    response = english.get("/accounts/")
+
+    assert [s.title for s in response.context["sessions"]] == ["下周的课"]
+    # Not yet published, but its own teacher may open it.
+    assert english.get(f"/sessions/{mine.pk}/").status_code == 200

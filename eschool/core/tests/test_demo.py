@@ -129,4 +129,7 @@ def test_load_demo_loads_the_district_once(db):
     again = io.StringIO()
     call_command("load_demo", "--if-empty", stdout=again)
     assert "already loaded" in again.getvalue()
+    # …and still shows how to log in.
+    assert "26000001     eschool-student" in again.getvalue()
+    assert "13721220717  eschool-parent" in again.getvalue()
     assert snapshot() == before

@@ -341,6 +341,8 @@ def import_file(
         record = spec.clean_row(row)
         if record is not None and row.valid:
             records.append(record)
+    if result.rows == 0:
+        report.add(None, "", "", _("The file has a header row but no rows of data under it."))
     if report:
         return _finish(result, spec, report)
 

@@ -278,3 +278,14 @@ def test_a_parent_number_of_another_user_links_that_user(teacher):
 
     assert result.counts["parents"] == {"new": 0, "changed": 0, "unchanged": 1}
     assert Guardianship.objects.get().guardian == teacher
+
+
+def test_a_file_with_headers_only_is_refused_with_a_message(schools_loaded):
+    header = "学号,姓名,性别,出生日期,学校代码,年级,班级,家长姓名,家长手机\r\n"
+
+    result = import_file(header.encode("utf-8-sig"), filename="empty.csv")
+
+    assert not result.committed
+    assert [e.message for e in result.errors] == [
+        "The file has a header row but no rows of data under it."
+    ]

@@ -2,7 +2,7 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError
 
-from eschool.core.demo import DemoImportFailed, demo_is_loaded, demo_load
+from eschool.core.demo import DemoImportFailed, demo_is_loaded, demo_load, demo_logins
 
 
 class Command(BaseCommand):
@@ -25,6 +25,9 @@ class Command(BaseCommand):
                 "The database already has schools: the demo district is already loaded "
                 "(nothing to do)."
             )
+            self.stdout.write(f"Open {url}")
+            self.stdout.write("Demo logins (unless someone changed their password since):")
+            self.stdout.write(self._table(demo_logins()))
             return
         started = time.monotonic()
 
