@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "eschool.org",
     "eschool.accounts",
     "eschool.classroom",
+    "eschool.homeschool",
 ]
 
 MIDDLEWARE = [

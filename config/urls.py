@@ -15,6 +15,7 @@ urlpatterns = [
     path("", include("eschool.classroom.urls")),
     path("accounts/", include("eschool.accounts.urls")),
     path("manage/", include("eschool.org.urls")),
+    path("", include("eschool.homeschool.urls")),
     path(
         f"{settings.MEDIA_URL.strip('/')}/<path:path>",
         serve,
