@@ -175,9 +175,11 @@ class Session(models.Model):
 
 
 class Booking(models.Model):
-    """A student's seat in a session (预约), or their place on its waitlist.
+    """A learner's seat in a session (预约), or their place on its waitlist.
 
-    One row per (student, session): booking again after cancelling reuses it.
+    The learner is a student, an outside learner, or a parent for a parenting
+    course. One row per (learner, session): booking again after cancelling
+    reuses it.
     """
 
     class Status(models.TextChoices):
@@ -188,11 +190,11 @@ class Booking(models.Model):
     session = models.ForeignKey(
         Session, on_delete=models.CASCADE, related_name="bookings", verbose_name=_("session")
     )
-    student = models.ForeignKey(
+    learner = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.CASCADE,
         related_name="bookings",
-        verbose_name=_("student"),
+        verbose_name=_("learner"),
     )
     status = models.CharField(_("status"), max_length=12, choices=Status.choices)
     # Waitlist order: first come, first promoted.
@@ -203,12 +205,12 @@ class Booking(models.Model):
         verbose_name = _("booking")
         verbose_name_plural = _("bookings")
         constraints = [
-            models.UniqueConstraint(fields=["student", "session"], name="booking_one_per_student")
+            models.UniqueConstraint(fields=["learner", "session"], name="booking_one_per_learner")
         ]
         indexes = [models.Index(fields=["session", "status", "queued_at"])]
 
     def __str__(self):
-        return f"{self.student} → {self.session}"
+        return f"{self.learner} → {self.session}"
 
 
 class DayPublication(models.Model):

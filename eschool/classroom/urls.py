@@ -3,6 +3,7 @@ import datetime as dt
 from django.urls import path, re_path, register_converter
 
 from eschool.classroom import selectors, views
+from eschool.classroom.routes import booking, courses, sharing
 
 
 class IsoDateConverter:
@@ -38,3 +39,5 @@ urlpatterns = [
     path("manage/sessions/<int:pk>/edit/", views.session_edit, name="session_edit"),
     path("manage/sessions/<int:pk>/cancel/", views.session_cancel, name="session_cancel"),
 ]
+# Each part of the classroom keeps its own routes (same "classroom" namespace).
+urlpatterns += booking.urlpatterns + sharing.urlpatterns + courses.urlpatterns

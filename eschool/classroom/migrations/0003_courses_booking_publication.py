@@ -120,7 +120,7 @@ class Migration(migrations.Migration):
                 ('queued_at', models.DateTimeField(verbose_name='booked at')),
                 ('updated_at', models.DateTimeField(auto_now=True)),
                 ('session', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='bookings', to='classroom.session', verbose_name='session')),
-                ('student', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='bookings', to=settings.AUTH_USER_MODEL, verbose_name='student')),
+                ('learner', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='bookings', to=settings.AUTH_USER_MODEL, verbose_name='learner')),
             ],
             options={
                 'verbose_name': 'booking',
@@ -195,6 +195,6 @@ class Migration(migrations.Migration):
         ),
         migrations.AddConstraint(
             model_name='booking',
-            constraint=models.UniqueConstraint(fields=('student', 'session'), name='booking_one_per_student'),
+            constraint=models.UniqueConstraint(fields=('learner', 'session'), name='booking_one_per_learner'),
         ),
     ]

@@ -1,0 +1,3 @@
+"""URLs of the booking part of the classroom; included by eschool/classroom/urls.py."""
+
+urlpatterns = []

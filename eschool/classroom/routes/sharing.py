@@ -1,0 +1,3 @@
+"""URLs of the sharing part of the classroom; included by eschool/classroom/urls.py."""
+
+urlpatterns = []

@@ -1,0 +1,1 @@
+"""Booking (预约): seats, waitlist, cancellation, my timetable."""

@@ -1,0 +1,1 @@
+"""Courses, lecture series, speakers, covers and materials."""

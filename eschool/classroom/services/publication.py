@@ -1,0 +1,1 @@
+"""The evening publication, early publication, withdrawals, day notices."""
