@@ -191,6 +191,10 @@ ESCHOOL_SITE_NAME = os.environ.get("ESCHOOL_SITE_NAME", "")
 # Imports larger than this are refused before they are read.
 ESCHOOL_IMPORT_MAX_BYTES = int(os.environ.get("ESCHOOL_IMPORT_MAX_BYTES", 30 * 1024 * 1024))
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# Uploaded covers, speaker photos and course materials (eschool/core/uploads.py).
+ESCHOOL_MAX_IMAGE_BYTES = int(os.environ.get("ESCHOOL_MAX_IMAGE_BYTES", 5 * 1024 * 1024))
+ESCHOOL_MAX_MATERIAL_BYTES = int(os.environ.get("ESCHOOL_MAX_MATERIAL_BYTES", 50 * 1024 * 1024))
+ESCHOOL_MAX_IMAGE_PIXELS = int(os.environ.get("ESCHOOL_MAX_IMAGE_PIXELS", 40_000_000))
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 # Security -------------------------------------------------------------------------
