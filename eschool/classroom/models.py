@@ -5,6 +5,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from eschool.accounts.models import Teacher
+from eschool.core.uploads import private_storage
 from eschool.org.models import Grade, Stage, Subject
 
 
@@ -81,7 +82,9 @@ class Material(models.Model):
         Course, on_delete=models.CASCADE, related_name="materials", verbose_name=_("course")
     )
     title = models.CharField(_("title"), max_length=200)
-    file = models.FileField(_("file"), upload_to="materials/%Y/%m/")
+    # Outside MEDIA_ROOT (which the web server serves to anyone): handed out by
+    # classroom:material, which checks who may download it.
+    file = models.FileField(_("file"), upload_to="materials/%Y/%m/", storage=private_storage)
     # Detected from the file's content, never from its name.
     content_type = models.CharField(max_length=100)
     size = models.PositiveBigIntegerField()
