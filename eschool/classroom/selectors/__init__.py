@@ -1,8 +1,9 @@
 """Reads of the timetable: publication, the sessions of a day, one session.
 
 Publication rule: the timetable of day D becomes public at
-settings.ESCHOOL_PUBLICATION_TIME (Asia/Shanghai) on day D-1; every day up to
-and including today is public. Administrators see unpublished days too.
+settings.ESCHOOL_PUBLICATION_TIME (Asia/Shanghai) on day D-1, or earlier when an
+administrator publishes it by hand (a DayPublication row); every day up to and
+including today is public. Administrators see unpublished days too.
 """
 
 import datetime as dt
@@ -33,11 +34,18 @@ def publication_moment(day: dt.date) -> dt.datetime:
 def day_is_public(day: dt.date, *, at: dt.datetime | None = None) -> bool:
     """Whether anyone, logged in or not, may see the timetable of `day` at `at` (default now).
 
-    The one place the publication rule lives: early publication by hand will be
-    added here.
+    The one place the publication rule lives: today and every earlier day are
+    public; a later day once its publication moment has passed (the evening
+    task publishes it then) or once it has a DayPublication (published early by
+    hand). Only that last check reads the database, and it is cached.
     """
     at = at or timeutil.now()
-    return day <= timeutil.today(at) or at >= publication_moment(day)
+    if day <= timeutil.today(at) or at >= publication_moment(day):
+        return True
+    # Imported here: the publication selectors import this module.
+    from eschool.classroom.selectors.publication import day_has_publication
+
+    return day_has_publication(day)
 
 
 def user_sees_unpublished(user) -> bool:
@@ -55,6 +63,7 @@ def user_manages_timetable(user) -> bool:
 
 
 def day_visible_to(day: dt.date, *, user, at: dt.datetime | None = None) -> bool:
+    """Whether `user` may see the timetable of `day`: public, or an administrator."""
     return day_is_public(day, at=at) or user_sees_unpublished(user)
 
 

@@ -10,6 +10,7 @@ from collections.abc import Iterable
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from eschool.accounts.models import Teacher
@@ -211,18 +212,40 @@ def session_update(
 
 
 def session_cancel(*, actor, session: Session, reason: str = "") -> Session:
-    """Cancel a session; it stays on the timetable marked cancelled.
+    """Cancel (withdraw) a session; it stays on the timetable marked cancelled.
 
+    Every learner with a confirmed or waitlisted booking of it gets one
+    notification (key "cancelled:<session id>") in the same transaction.
     Cancelling a cancelled session changes nothing (its first reason stays).
     """
     _check_actor(actor)
+    reason = reason.strip()[:200]
     with transaction.atomic():
         changed = Session.objects.filter(pk=session.pk, status=Session.Status.SCHEDULED).update(
             status=Session.Status.CANCELLED,
-            cancel_reason=reason.strip()[:200],
+            cancel_reason=reason,
             updated_at=timeutil.now(),
         )
         if changed:
             timetable_changed(session.day)
+            _notify_cancelled(session, reason=reason)
     session.refresh_from_db()
     return session
+
+
+def _notify_cancelled(session: Session, *, reason: str) -> None:
+    from eschool.classroom.models import Booking
+    from eschool.homeschool.services import notification_send
+
+    url = reverse("classroom:session", args=[session.pk])
+    bookings = Booking.objects.filter(
+        session=session, status__in=[Booking.Status.CONFIRMED, Booking.Status.WAITLISTED]
+    ).select_related("learner")
+    for booking in bookings:
+        notification_send(
+            user=booking.learner,
+            key=f"cancelled:{session.pk}",
+            title=_("Cancelled: %(title)s") % {"title": session.title},
+            body=reason,
+            url=url,
+        )

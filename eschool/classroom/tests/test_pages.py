@@ -166,7 +166,7 @@ def test_the_session_page_is_404_for_unknown_ids(client, clock):
 
 
 @pytest.mark.parametrize("count", [5, 50])
-def test_the_day_pages_make_two_queries_whatever_the_number_of_sessions(
+def test_the_day_pages_make_four_queries_whatever_the_number_of_sessions(
     client, clock, make_session, teacher, django_assert_num_queries, count
 ):
     for number in range(count):
@@ -177,12 +177,16 @@ def test_the_day_pages_make_two_queries_whatever_the_number_of_sessions(
             teacher=teacher if number == 0 else None,
             grades=["七年级", "八年级"],
         )
-    # The sessions with teacher, school and subject; then all their grades.
-    with django_assert_num_queries(2):
+    # The sessions with teacher, school and subject; then all their grades; whether
+    # tomorrow was published early (its "next day" link); the day's notices.
+    with django_assert_num_queries(4):
         response = client.get("/")
     assert len(titles(response.content.decode())) == 2 * count
+    # All four are cached: the same page again asks nothing of the database.
+    with django_assert_num_queries(0):
+        client.get("/")
     cache.clear()
-    with django_assert_num_queries(2):
+    with django_assert_num_queries(4):
         response = client.get("/timetable/2026-12-07/")
     assert len(titles(response.content.decode())) == 2 * count
     with django_assert_num_queries(2):
