@@ -128,9 +128,7 @@ def test_a_get_does_not_publish(client, clock, district_admin):
     assert DayPublication.objects.count() == 0
 
 
-def test_the_cached_pages_follow_an_early_publication(
-    client, clock, make_session, district_admin
-):
+def test_the_cached_pages_follow_an_early_publication(client, clock, make_session, district_admin):
     client.cookies["django_language"] = "en"
     make_session(day=TOMORROW, title="明天的课")
     make_session(day=TODAY, title="今天的课")
