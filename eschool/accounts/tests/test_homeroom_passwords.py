@@ -92,8 +92,9 @@ def test_the_sheet_takes_the_same_number_of_queries_whatever_its_size(
 ):
     homeroom = student.student.homeroom
     client.force_login(school_admin)
-    # session, user, homeroom, students, their guardianships with the guardians
-    with django_assert_num_queries(5):
+    # session, user, homeroom, students, their guardianships with the guardians,
+    # the header's unread notifications
+    with django_assert_num_queries(6):
         client.get(sheet_url(homeroom))
     for i in range(10):
         user = make_user(f"01{i:03d}", f"学生{i}", Role.STUDENT, school=homeroom.school)
@@ -103,7 +104,7 @@ def test_the_sheet_takes_the_same_number_of_queries_whatever_its_size(
         for j in range(2):
             guardian = make_user(f"1350000{i:02d}{j:02d}", f"家长{i}{j}", Role.PARENT)
             Guardianship.objects.create(guardian=guardian, student=child)
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(6):
         response = client.get(sheet_url(homeroom))
     assert len(response.context["lines"]) == 11
     assert User.objects.filter(role=Role.PARENT).count() == 21

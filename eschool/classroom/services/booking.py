@@ -1,1 +1,391 @@
-"""Booking (预约): seats, waitlist, cancellation, my timetable."""
+"""Booking (预约): seats, the waitlist, cancelling, capacity changes and reminders.
+
+The seat count of a session (Session.seats_taken) changes only through the
+conditional UPDATEs of this module, so it never passes the capacity whatever
+the concurrency, on SQLite and on PostgreSQL alike: the database decides, not a
+check made beforehand in Python. The unique (learner, session) constraint
+turns a double click into one booking.
+"""
+
+import datetime as dt
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, connection, transaction
+from django.db.models import CharField, Exists, F, OuterRef, Q, Value
+from django.db.models.functions import Cast, Concat
+from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+from eschool.accounts.models import Guardianship, Role, User
+from eschool.classroom.models import Booking, Session
+from eschool.classroom.selectors import user_manages_timetable
+from eschool.classroom.services import timetable_changed
+from eschool.core import timeutil
+from eschool.homeschool.models import Notification
+from eschool.homeschool.services import notification_send
+
+# A reminder goes out this long before a booked session starts.
+REMINDER_LEAD = dt.timedelta(minutes=10)
+# Waiting bookings examined per round of a promotion.
+PROMOTION_BATCH = 20
+
+ACTIVE = (Booking.Status.CONFIRMED, Booking.Status.WAITLISTED)
+
+
+class BookingRefused(Exception):
+    """A booking or a cancellation that the rules do not allow; `message` says why."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+# Who may book ---------------------------------------------------------------------
+
+
+def booking_needed(session: Session) -> bool:
+    """District events and sessions with unlimited seats are open to all, without booking."""
+    return session.kind != Session.Kind.EVENT and session.capacity is not None
+
+
+def _is_parent(user) -> bool:
+    return user.role == Role.PARENT or Guardianship.objects.filter(guardian_id=user.pk).exists()
+
+
+def _audience_refusal(learner, session: Session) -> str | None:
+    """Why `learner` is not in the audience of `session`, or None if they are."""
+    if session.kind == Session.Kind.PARENTING:
+        if _is_parent(learner):
+            return None
+        return _("This course is for parents.")
+    if learner.role == Role.STUDENT:
+        student = getattr(learner, "student", None)
+        if student is None:
+            return _("Your account has no student record; ask your school.")
+        # A session open to the public is open to every district student too.
+        if session.open_to_public:
+            return None
+        grade_ids = [grade.pk for grade in session.grades.all()]
+        if grade_ids:
+            if student.grade_id in grade_ids:
+                return None
+        elif student.grade.stage == session.stage:
+            return None
+        return _("This session is for other grades.")
+    if learner.role == Role.OUTSIDE_LEARNER:
+        if session.open_to_public:
+            return None
+        return _("This session is for the district's own students.")
+    if learner.role == Role.PARENT:
+        return _("Parents book parenting courses; children book their own classes.")
+    return _("Only learners book sessions.")
+
+
+def booking_refusal(*, learner, session: Session, at: dt.datetime | None = None) -> str | None:
+    """Why `learner` may not book `session` now (a translated message), or None.
+
+    Overlaps are not checked here (see booking_create): this is what the page
+    uses to decide which button to show.
+    """
+    at = at or timeutil.now()
+    if not booking_needed(session):
+        return _("No booking needed: everyone may join this session.")
+    if session.status == Session.Status.CANCELLED:
+        return _("This session is cancelled.")
+    if at >= session.starts_at:
+        return _("Booking closed when the session started.")
+    if not learner.is_active:
+        return _("This account is disabled.")
+    return _audience_refusal(learner, session)
+
+
+def _overlapping(learner, session: Session, *, statuses) -> Booking | None:
+    """A booking of `learner` (in `statuses`) for another session at an overlapping time."""
+    return (
+        Booking.objects.filter(
+            learner=learner,
+            status__in=statuses,
+            session__status=Session.Status.SCHEDULED,
+            session__starts_at__lt=session.ends_at,
+            session__ends_at__gt=session.starts_at,
+        )
+        .exclude(session_id=session.pk)
+        .select_related("session")
+        .order_by("session__starts_at")
+        .first()
+    )
+
+
+def _lock_learner(learner) -> None:
+    # One learner's bookings queue up on PostgreSQL (a double click, or two
+    # overlapping sessions booked at once); SQLite's IMMEDIATE transactions
+    # already serialise every writer.
+    list(User.objects.select_for_update().filter(pk=learner.pk).values_list("pk"))
+
+
+# Seats ------------------------------------------------------------------------------
+
+
+def _take_seat(session_id: int) -> bool:
+    """Take one seat if one is free: one conditional UPDATE, True if it took it."""
+    return bool(
+        Session.objects.filter(pk=session_id, status=Session.Status.SCHEDULED)
+        .filter(Q(capacity__isnull=True) | Q(seats_taken__lt=F("capacity")))
+        .update(seats_taken=F("seats_taken") + 1, updated_at=timeutil.now())
+    )
+
+
+def _free_seat(session_id: int) -> None:
+    Session.objects.filter(pk=session_id, seats_taken__gt=0).update(
+        seats_taken=F("seats_taken") - 1, updated_at=timeutil.now()
+    )
+
+
+def _session_url(session: Session) -> str:
+    return reverse("classroom:session", args=[session.pk])
+
+
+# Booking and cancelling -------------------------------------------------------------
+
+
+def booking_create(*, learner, session: Session, waitlist: bool = False) -> Booking:
+    """Book a seat of `session` for `learner`, or a place on its waitlist.
+
+    Returns the booking: confirmed when a seat was free; waitlisted when the
+    session is full and `waitlist` is True. Booking again (a double click, or
+    twice at once) returns the learner's existing booking; booking after a
+    cancellation reuses the cancelled row with a new place in the queue.
+    Raises BookingRefused when the learner is not in the session's audience,
+    the session needs no booking, is cancelled or has started, overlaps
+    another booking of the learner, or is full and `waitlist` is False.
+    """
+    at = timeutil.now()
+    with transaction.atomic():
+        _lock_learner(learner)
+        session = Session.objects.prefetch_related("grades").get(pk=session.pk)
+        existing = Booking.objects.filter(learner=learner, session=session).first()
+        if existing is not None and existing.status in ACTIVE:
+            return existing
+        refusal = booking_refusal(learner=learner, session=session, at=at)
+        if refusal:
+            raise BookingRefused(refusal)
+        clash = _overlapping(learner, session, statuses=ACTIVE)
+        if clash is not None:
+            raise BookingRefused(
+                _("You already booked “%(title)s” at that time (%(start)s–%(end)s).")
+                % {
+                    "title": clash.session.title,
+                    "start": timeutil.local(clash.session.starts_at).strftime("%H:%M"),
+                    "end": timeutil.local(clash.session.ends_at).strftime("%H:%M"),
+                }
+            )
+        try:
+            # A savepoint: if another request of the same learner inserted the
+            # row first, the seat taken here is given back with it.
+            with transaction.atomic():
+                if _take_seat(session.pk):
+                    status = Booking.Status.CONFIRMED
+                elif waitlist:
+                    status = Booking.Status.WAITLISTED
+                else:
+                    raise BookingRefused(_("This session is full."))
+                if existing is None:
+                    return Booking.objects.create(
+                        learner=learner, session=session, status=status, queued_at=at
+                    )
+                reused = Booking.objects.filter(
+                    pk=existing.pk, status=Booking.Status.CANCELLED
+                ).update(status=status, queued_at=at, updated_at=at)
+                if not reused:
+                    raise IntegrityError("booked again meanwhile")
+                existing.refresh_from_db()
+                return existing
+        except IntegrityError:
+            return Booking.objects.get(learner=learner, session=session)
+
+
+def booking_cancel(*, learner, booking: Booking) -> Booking:
+    """Cancel `learner`'s booking (a seat or a place on the waitlist) before the session starts.
+
+    A freed seat goes at once to the first eligible learner on the waitlist.
+    Cancelling a cancelled booking changes nothing. Raises PermissionDenied if
+    the booking is someone else's and BookingRefused once the session started.
+    """
+    if booking.learner_id != learner.pk:
+        raise PermissionDenied
+    at = timeutil.now()
+    with transaction.atomic():
+        _lock_learner(learner)
+        booking = Booking.objects.select_related("session").get(pk=booking.pk)
+        session = booking.session
+        if at >= session.starts_at:
+            raise BookingRefused(_("The session has started; the booking can no longer change."))
+        freed = Booking.objects.filter(pk=booking.pk, status=Booking.Status.CONFIRMED).update(
+            status=Booking.Status.CANCELLED, updated_at=at
+        )
+        if freed:
+            _free_seat(session.pk)
+            promote_waitlist(session=session)
+        else:
+            Booking.objects.filter(pk=booking.pk, status=Booking.Status.WAITLISTED).update(
+                status=Booking.Status.CANCELLED, updated_at=at
+            )
+        booking.refresh_from_db()
+    return booking
+
+
+def _still_eligible(booking: Booking) -> bool:
+    learner = booking.learner
+    if not learner.is_active:
+        return False
+    return _overlapping(learner, booking.session, statuses=[Booking.Status.CONFIRMED]) is None
+
+
+def _notify_promoted(booking: Booking) -> None:
+    session = booking.session
+    # The promoted learner is not the person whose request this is: write in
+    # the district's language.
+    with translation.override(settings.LANGUAGE_CODE):
+        title = _("You have a seat: %(title)s") % {"title": session.title}
+        body = _(
+            "A seat freed up and your place on the waitlist became a booking for %(when)s."
+        ) % {"when": timeutil.local(session.starts_at).strftime("%Y-%m-%d %H:%M")}
+    notification_send(
+        user=booking.learner,
+        key=f"promoted:{booking.pk}:{booking.queued_at.timestamp()}",
+        title=title,
+        body=body,
+        url=_session_url(session),
+    )
+
+
+def promote_waitlist(*, session: Session) -> list[Booking]:
+    """Give free seats of `session` to its waitlist, first queued first; returns the promoted.
+
+    Anyone no longer eligible (account disabled, or now holding a confirmed
+    booking at an overlapping time) is taken off the waitlist (cancelled) and
+    skipped. Each promoted learner is notified once. Nothing happens once the
+    session has started or if it is cancelled. Call inside a transaction.
+    """
+    session = Session.objects.get(pk=session.pk)
+    if session.status != Session.Status.SCHEDULED or timeutil.now() >= session.starts_at:
+        return []
+    promoted: list[Booking] = []
+    seen: set[int] = set()
+    while True:
+        waiting = (
+            Booking.objects.filter(session=session, status=Booking.Status.WAITLISTED)
+            .exclude(pk__in=seen)
+            .select_related("learner", "session")
+            .order_by("queued_at", "pk")
+        )
+        if connection.features.has_select_for_update_skip_locked:
+            # Two promotions at once (two seats freed together) each take
+            # different waiting rows instead of promoting one learner twice.
+            waiting = waiting.select_for_update(skip_locked=True, of=("self",))
+        batch = list(waiting[:PROMOTION_BATCH])
+        if not batch:
+            return promoted
+        for booking in batch:
+            seen.add(booking.pk)
+            now = timeutil.now()
+            if not _still_eligible(booking):
+                Booking.objects.filter(pk=booking.pk, status=Booking.Status.WAITLISTED).update(
+                    status=Booking.Status.CANCELLED, updated_at=now
+                )
+                continue
+            if not _take_seat(session.pk):
+                return promoted
+            changed = Booking.objects.filter(
+                pk=booking.pk, status=Booking.Status.WAITLISTED
+            ).update(status=Booking.Status.CONFIRMED, updated_at=now)
+            if not changed:
+                _free_seat(session.pk)
+                continue
+            booking.status = Booking.Status.CONFIRMED
+            _notify_promoted(booking)
+            promoted.append(booking)
+
+
+def session_capacity_set(*, actor, session: Session, capacity: int | None) -> Session:
+    """Change the number of seats (None: unlimited); raising it promotes from the waitlist.
+
+    Only district administrators; raises PermissionDenied otherwise and
+    ValidationError (key "capacity") for a capacity below the seats already taken.
+    """
+    if not user_manages_timetable(actor):
+        raise PermissionDenied(_("Only district administrators change the timetable."))
+    if capacity is not None and capacity < 0:
+        raise ValidationError({"capacity": [_("Enter a number of seats of 0 or more.")]})
+    with transaction.atomic():
+        sessions = Session.objects.filter(pk=session.pk)
+        if capacity is not None:
+            sessions = sessions.filter(seats_taken__lte=capacity)
+        if not sessions.update(capacity=capacity, updated_at=timeutil.now()):
+            taken = Session.objects.filter(pk=session.pk).values_list("seats_taken", flat=True)
+            raise ValidationError(
+                {
+                    "capacity": [
+                        _("%(count)s seats are already booked; the capacity cannot be lower.")
+                        % {"count": taken.first()}
+                    ]
+                }
+            )
+        promote_waitlist(session=session)
+        # The timetable shows seats: drop its cached pages of that day.
+        timetable_changed(session.day)
+    session.refresh_from_db()
+    return session
+
+
+# Reminders --------------------------------------------------------------------------
+
+
+def reminder_key(session_id: int) -> str:
+    return f"reminder:{session_id}"
+
+
+def reminders_send(*, at: dt.datetime | None = None) -> int:
+    """Remind every confirmed learner of a session starting within 10 minutes; returns how many.
+
+    Each learner is reminded of a session once, however often this runs (the
+    notification's unique key decides, also between concurrent workers).
+    """
+    at = at or timeutil.now()
+    already = Notification.objects.filter(
+        user_id=OuterRef("learner_id"),
+        key=Concat(Value("reminder:"), Cast(OuterRef("session_id"), CharField())),
+    )
+    due = (
+        Booking.objects.filter(
+            status=Booking.Status.CONFIRMED,
+            learner__is_active=True,
+            session__status=Session.Status.SCHEDULED,
+            session__starts_at__gt=at,
+            session__starts_at__lte=at + REMINDER_LEAD,
+        )
+        .exclude(Exists(already))
+        .select_related("learner", "session")
+        .order_by("session__starts_at", "pk")
+    )
+    sent = 0
+    with translation.override(settings.LANGUAGE_CODE):
+        for booking in due:
+            session = booking.session
+            minutes = max(1, round((session.starts_at - at).total_seconds() / 60))
+            with transaction.atomic():
+                sent += notification_send(
+                    user=booking.learner,
+                    key=reminder_key(session.pk),
+                    title=_("Starting in %(minutes)s minutes: %(title)s")
+                    % {"minutes": minutes, "title": session.title},
+                    body=_("%(title)s starts at %(time)s.")
+                    % {
+                        "title": session.title,
+                        "time": timeutil.local(session.starts_at).strftime("%H:%M"),
+                    },
+                    url=_session_url(session),
+                )
+    return sent

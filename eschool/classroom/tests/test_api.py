@@ -46,6 +46,9 @@ def test_it_returns_the_day_as_json_in_shanghai_time(client, clock, make_session
                 "ends_at": "2026-12-07T08:40:00+08:00",
                 "status": "scheduled",
                 "url": f"http://testserver/sessions/{session.pk}/",
+                "capacity": None,
+                "seats_left": None,
+                "booking": "not_needed",
             },
             {
                 "id": lecture.pk,
@@ -59,6 +62,9 @@ def test_it_returns_the_day_as_json_in_shanghai_time(client, clock, make_session
                 "ends_at": "2026-12-07T15:00:00+08:00",
                 "status": "cancelled",
                 "url": f"http://testserver/sessions/{lecture.pk}/",
+                "capacity": None,
+                "seats_left": None,
+                "booking": "not_needed",
             },
         ],
     }

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET
 from eschool.classroom import selectors, services
 from eschool.classroom.forms import CancelForm, SessionForm
 from eschool.classroom.models import Session
+from eschool.classroom.selectors.booking import seats_as_json
 from eschool.core import timeutil
 
 PUBLIC_MAX_AGE = 60
@@ -142,11 +143,14 @@ def api_timetable(request, value: str):
         )
         patch_cache_control(response, no_cache=True)
     else:
+        at = timeutil.now()
         sessions = [
             selectors.session_as_json(
                 session,
                 url=request.build_absolute_uri(reverse("classroom:session", args=[session.pk])),
             )
+            # Seats and booking state: read from the session row, no extra query.
+            | seats_as_json(session, at=at)
             for session in selectors.sessions_of_day(day)
         ]
         response = JsonResponse(
