@@ -1,0 +1,352 @@
+"""The booking pages: the session page's panel, booking by POST, my timetable, the roster, JSON."""
+
+import pytest
+from django.urls import reverse
+
+from eschool.accounts.models import Role, Teacher
+from eschool.classroom.models import Booking, Session
+from eschool.classroom.services.booking import booking_create
+from eschool.core.testing import make_user
+
+from .booking_helpers import make_student, seat_maker
+from .conftest import TODAY, shanghai
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def seated(make_session):
+    return seat_maker(make_session)
+
+
+@pytest.fixture
+def english(client):
+    client.cookies["django_language"] = "en"
+    return client
+
+
+def page(client, session) -> str:
+    response = client.get(reverse("classroom:session", args=[session.pk]))
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def book_url(session) -> str:
+    return reverse("classroom:book", args=[session.pk])
+
+
+# The session page ------------------------------------------------------------------
+
+
+def test_a_visitor_sees_the_seats_and_is_asked_to_log_in(english, clock, seated):
+    session = seated(capacity=40)
+    Session.objects.filter(pk=session.pk).update(seats_taken=28)
+
+    html = page(english, session)
+
+    assert "12 of 40 seats left" in html
+    assert f'<a href="/accounts/login/?next=%2Fsessions%2F{session.pk}%2F">Log in</a>' in html
+    assert '<a href="/accounts/register/">register</a> to book.' in html
+    assert "Book a seat" not in html
+
+
+def test_the_page_shows_seats_in_chinese(client, clock, seated):
+    session = seated(capacity=40)
+    Session.objects.filter(pk=session.pk).update(seats_taken=28)
+
+    assert "剩余 12 / 40 席" in page(client, session)
+
+
+def test_a_student_books_from_the_page_and_can_cancel(english, clock, seated, student):
+    session = seated(capacity=2)
+    english.force_login(student)
+    assert "Book a seat" in page(english, session)
+
+    response = english.post(book_url(session))
+
+    assert response.status_code == 302
+    assert response["Location"] == f"/sessions/{session.pk}/#booking"
+    assert Booking.objects.get(learner=student).status == Booking.Status.CONFIRMED
+    html = page(english, session)
+    assert "Your seat is booked." in html
+    assert "You have booked a seat." in html
+    assert "1 of 2 seats left" in html
+    assert "Cancel my booking" in html
+
+    english.post(reverse("classroom:booking_cancel", args=[session.pk]))
+
+    assert Booking.objects.get(learner=student).status == Booking.Status.CANCELLED
+    assert Session.objects.get(pk=session.pk).seats_taken == 0
+    assert "Your booking is cancelled." in page(english, session)
+
+
+def test_a_full_session_offers_the_waitlist(english, clock, seated, student, stranger):
+    session = seated(capacity=1)
+    booking_create(learner=stranger, session=session)
+    english.force_login(student)
+
+    html = page(english, session)
+    assert "0 of 1 seats left" in html
+    assert "Join the waitlist" in html
+
+    english.post(book_url(session), {"waitlist": "1"})
+
+    assert Booking.objects.get(learner=student).status == Booking.Status.WAITLISTED
+    assert "You are on the waitlist." in page(english, session)
+
+
+def test_a_refusal_shows_next_to_the_button_once(english, clock, seated, student, stranger):
+    session = seated(capacity=1)
+    booking_create(learner=stranger, session=session)
+    english.force_login(student)
+
+    # Full, and the form without the waitlist flag (a page opened before it filled up).
+    response = english.post(book_url(session), follow=True)
+
+    assert '<p class="errorlist" role="alert">This session is full.</p>' in (
+        response.content.decode()
+    )
+    assert not Booking.objects.filter(learner=student).exists()
+    assert "This session is full." not in page(english, session)
+
+
+def test_a_student_of_another_grade_sees_why_instead_of_a_button(english, clock, seated, student):
+    session = seated(grades=["八年级"])
+    english.force_login(student)
+
+    html = page(english, session)
+
+    assert "This session is for other grades." in html
+    assert "Book a seat" not in html
+
+
+def test_booking_needs_a_post_and_a_login(english, clock, seated, student):
+    session = seated()
+
+    assert english.get(book_url(session)).status_code == 405
+    response = english.post(book_url(session))
+    assert response.status_code == 302
+    assert response["Location"] == f"/accounts/login/?next=/sessions/{session.pk}/"
+    assert Booking.objects.count() == 0
+
+
+def test_an_unpublished_session_cannot_be_booked(english, clock, seated, student):
+    session = seated(day=TODAY.replace(day=20))
+    english.force_login(student)
+
+    assert english.post(book_url(session)).status_code == 404
+    assert Booking.objects.count() == 0
+
+
+def test_the_session_page_reads_the_booking_in_one_query(
+    client, clock, seated, student, django_assert_num_queries
+):
+    session = seated()
+    client.force_login(student)
+    client.get(reverse("classroom:session", args=[session.pk]))
+    # session, user, the session with its relations, its grades, the learner's
+    # booking, the learner's student record (audience check), unread notifications
+    with django_assert_num_queries(7):
+        client.get(reverse("classroom:session", args=[session.pk]))
+
+
+# My timetable -------------------------------------------------------------------------
+
+
+def test_my_timetable_lists_upcoming_and_past_bookings(english, clock, seated, student):
+    morning = seated(title="早读", start="08:00", end="08:40")
+    afternoon = seated(title="分数的加减", start="14:00", end="14:40", capacity=1)
+    evening = seated(title="英语", start="19:00", end="19:40", capacity=0)
+    Booking.objects.create(
+        learner=student, session=morning, status="confirmed", queued_at=shanghai(TODAY, "07:00")
+    )
+    booking_create(learner=student, session=afternoon)
+    booking_create(learner=student, session=evening, waitlist=True)
+    english.force_login(student)
+
+    response = english.get(reverse("classroom:my_timetable"))
+
+    timetable = response.context["timetable"]
+    assert [b.session.title for b in timetable.upcoming] == ["分数的加减", "英语"]
+    assert [b.status for b in timetable.upcoming] == ["confirmed", "waitlisted"]
+    assert [b.session.title for b in timetable.past] == ["早读"]
+    html = response.content.decode()
+    assert "On the waitlist" in html
+
+
+def test_a_parent_sees_their_childs_timetable_only(
+    english, clock, seated, student, parent, stranger
+):
+    session = seated(title="分数的加减")
+    booking_create(learner=student, session=session)
+    english.force_login(parent)
+
+    own = english.get(reverse("classroom:my_timetable"))
+    assert f'href="/my/children/{student.pk}/timetable/"' in own.content.decode()
+    child = english.get(reverse("classroom:child_timetable", args=[student.pk]))
+    assert child.status_code == 200
+    assert [b.session.title for b in child.context["timetable"].upcoming] == ["分数的加减"]
+    assert "张三's timetable" in child.content.decode()
+
+    other = english.get(reverse("classroom:child_timetable", args=[stranger.pk]))
+    assert other.status_code == 404
+    assert english.get("/my/children/999999/timetable/").status_code == 404
+
+
+def test_a_student_cannot_open_a_childs_timetable(client, clock, student, stranger):
+    client.force_login(stranger)
+
+    assert client.get(reverse("classroom:child_timetable", args=[student.pk])).status_code == 404
+
+
+def test_my_timetable_needs_a_login(client):
+    response = client.get(reverse("classroom:my_timetable"))
+
+    assert response.status_code == 302
+    assert response["Location"] == "/accounts/login/?next=/my/timetable/"
+
+
+# The roster ---------------------------------------------------------------------------
+
+
+@pytest.fixture
+def taught(seated, teacher, school_a, student, stranger):
+    session = seated(capacity=1, teacher=teacher)
+    booking_create(learner=student, session=session)
+    booking_create(learner=stranger, session=session, waitlist=True)
+    return session
+
+
+def roster_url(session) -> str:
+    return reverse("classroom:roster", args=[session.pk])
+
+
+@pytest.mark.parametrize(
+    ("persona", "status"),
+    [
+        ("teacher", 200),
+        ("district_admin", 200),
+        ("school_admin", 200),
+        ("student", 404),
+        ("parent", 404),
+        ("outside_learner", 404),
+    ],
+)
+def test_the_roster_is_for_the_teacher_and_administrators(
+    client, clock, taught, personas, persona, status
+):
+    client.force_login(personas[persona])
+
+    assert client.get(roster_url(taught)).status_code == status
+
+
+def test_another_teacher_and_another_schools_admin_get_404(client, clock, taught, school_b):
+    other_teacher = make_user("T0002", "李老师", Role.TEACHER, school=school_b)
+    Teacher.objects.create(user=other_teacher, school=school_b)
+    other_admin = make_user("SB001", "乙校管理员", Role.SCHOOL_ADMIN, school=school_b)
+
+    for user in (other_teacher, other_admin):
+        client.force_login(user)
+        assert client.get(roster_url(taught)).status_code == 404
+
+
+def test_the_roster_lists_booked_and_waiting_learners(english, clock, taught, teacher):
+    english.force_login(teacher)
+
+    response = english.get(roster_url(taught))
+
+    roster = response.context["roster"]
+    assert [b.learner.name for b in roster.confirmed] == ["张三"]
+    assert [b.learner.name for b in roster.waitlisted] == ["王五"]
+    html = response.content.decode()
+    assert "南京市鼓楼区示范初级中学" in html
+    assert "Grade 7 class 3" in html
+    assert "Number of seats" not in html  # only district administrators change seats
+
+
+def test_the_roster_query_count_does_not_grow(
+    client, clock, taught, teacher, school_a, django_assert_num_queries
+):
+    client.force_login(teacher)
+    client.get(roster_url(taught))
+    # session, user, the session with teacher and school, the bookings with
+    # learners, schools, grades and homerooms, unread notifications
+    with django_assert_num_queries(5):
+        client.get(roster_url(taught))
+    for number in range(10):
+        learner = make_student(f"0070{number}", f"学生{number}", school=school_a)
+        booking_create(learner=learner, session=taught, waitlist=True)
+    with django_assert_num_queries(5):
+        response = client.get(roster_url(taught))
+    assert len(response.context["roster"].waitlisted) == 11
+
+
+def test_a_district_admin_raises_the_seats_and_the_queue_moves(
+    english, clock, taught, district_admin, stranger
+):
+    english.force_login(district_admin)
+
+    response = english.post(
+        reverse("classroom:session_capacity", args=[taught.pk]), {"capacity": "2"}
+    )
+
+    assert response.status_code == 302
+    assert Session.objects.get(pk=taught.pk).capacity == 2
+    assert Booking.objects.get(learner=stranger).status == Booking.Status.CONFIRMED
+
+
+def test_the_seats_cannot_go_below_the_bookings(english, clock, taught, district_admin):
+    english.force_login(district_admin)
+
+    response = english.post(
+        reverse("classroom:session_capacity", args=[taught.pk]), {"capacity": "0"}
+    )
+
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "1 seats are already booked; the capacity cannot be lower." in html
+    assert 'value="0"' in html
+    assert Session.objects.get(pk=taught.pk).capacity == 1
+
+
+def test_a_teacher_cannot_change_the_seats(client, clock, taught, teacher):
+    client.force_login(teacher)
+
+    response = client.post(
+        reverse("classroom:session_capacity", args=[taught.pk]), {"capacity": "9"}
+    )
+
+    assert response.status_code == 404
+    assert Session.objects.get(pk=taught.pk).capacity == 1
+
+
+# JSON -----------------------------------------------------------------------------------
+
+
+def test_the_json_timetable_gives_seats_and_booking_state(
+    client, clock, seated, make_session, student, django_assert_num_queries
+):
+    started = seated(title="早读", start="08:00", end="08:40", capacity=30)
+    open_ = seated(title="分数的加减", start="14:00", end="14:40", capacity=30)
+    full = seated(title="英语", start="15:00", end="15:40", capacity=1)
+    cancelled = seated(title="物理", start="16:00", end="16:40", status=Session.Status.CANCELLED)
+    event = seated(title="升旗仪式", start="17:00", end="17:20", kind=Session.Kind.EVENT)
+    unlimited = make_session(title="阅读", start="18:00", end="18:40")
+    booking_create(learner=student, session=open_)
+    booking_create(learner=student, session=full)
+
+    with django_assert_num_queries(2):
+        response = client.get("/api/v1/timetable/2026-12-07")
+
+    fields = {
+        s["title"]: (s["capacity"], s["seats_left"], s["booking"])
+        for s in response.json()["sessions"]
+    }
+    assert fields == {
+        started.title: (30, 30, "closed"),
+        open_.title: (30, 29, "open"),
+        full.title: (1, 0, "full"),
+        cancelled.title: (2, 2, "closed"),
+        event.title: (2, 2, "not_needed"),
+        unlimited.title: (None, None, "not_needed"),
+    }
