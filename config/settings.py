@@ -187,6 +187,8 @@ USE_TZ = True
 # The district ---------------------------------------------------------------------
 # Tomorrow's timetable becomes public at this local time (Asia/Shanghai) each day.
 ESCHOOL_PUBLICATION_TIME = os.environ.get("ESCHOOL_PUBLICATION_TIME", "18:00")
+# District events and published replays may be watched without an account.
+ESCHOOL_PUBLIC_WATCH = env_bool("ESCHOOL_PUBLIC_WATCH", True)
 ESCHOOL_HOME_REGION = os.environ.get("ESCHOOL_HOME_REGION", "鼓楼区")
 ESCHOOL_SITE_NAME = os.environ.get("ESCHOOL_SITE_NAME", "")
 # Imports larger than this are refused before they are read.
