@@ -190,7 +190,7 @@ def test_the_session_page_links_its_series_with_speakers_and_materials(
     response = english(client).get(f"/sessions/{session.pk}/")
 
     html = response.content.decode()
-    assert "Part of the series" in html
+    assert "Part of the series:" in html
     assert f'<a href="/courses/{course.pk}/">中考数学专题</a>' in html
     assert "<strong>李明</strong> · 教授" in html
     assert "二次函数讲义" in html
@@ -216,7 +216,7 @@ def test_the_course_line_is_translated(client, clock, district_admin):
     course = lecture_series(district_admin)
     session = add_episode(district_admin, course)
     with translation.override("zh-hans"):
-        expected = translation.gettext("Part of the series")
+        expected = translation.gettext("Part of the series:")
 
     html = client.get(f"/sessions/{session.pk}/").content.decode()
 
