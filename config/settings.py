@@ -101,7 +101,11 @@ TEMPLATES = [
 # Databases -------------------------------------------------------------------
 DATABASE_URL = os.environ.get("DATABASE_URL", "")
 if DATABASE_URL:
-    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+    # 0 under ASGI: every request runs its ORM work in a fresh thread, so a kept
+    # connection is never reused and lingers, and a burst of requests exhausts
+    # PostgreSQL's max_connections (bench/booking_storm.py). Pool with PgBouncer.
+    CONN_MAX_AGE = int(os.environ.get("ESCHOOL_DB_CONN_MAX_AGE", "0"))
+    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=CONN_MAX_AGE)}
 else:
     DATABASES = {
         "default": {

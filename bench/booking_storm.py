@@ -1,0 +1,343 @@
+"""500 students press "book" on a 100-seat session at the same moment, through HTTP.
+
+On PostgreSQL: creates a throwaway database (DATABASE_URL, default
+postgres://postgres@127.0.0.1:5432/bench_booking), migrates it, creates the
+students and the session, starts uvicorn (2 workers), logs every student in by
+writing their Django session straight to the database (no 500 Argon2 logins),
+then opens one connection per student and releases all the POSTs together.
+Confirmations are read from the database afterwards: exactly the number of seats,
+or the bench fails. The database is dropped at the end. Without a reachable
+PostgreSQL it prints why and exits 0.
+
+    .venv/bin/python bench/booking_storm.py [--quick]
+
+Prints `name: value` lines, requests_per_second last.
+"""
+
+import argparse
+import asyncio
+import datetime as dt
+import os
+import secrets
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/bench_booking"
+WORKERS = 2
+# Requests each worker serves at once; the rest wait in line. Django runs each
+# request's ORM work in a thread with its own database connection, so without
+# a line (or a connection pool such as PgBouncer) a burst of 500 requests asks
+# PostgreSQL for 500 connections and most are refused (max_connections=100).
+IN_FLIGHT_PER_WORKER = 16
+
+
+def application():
+    """The eSchool ASGI app behind a line of IN_FLIGHT_PER_WORKER (uvicorn --factory)."""
+    from config.asgi import application as eschool
+
+    line = asyncio.Semaphore(IN_FLIGHT_PER_WORKER)
+
+    async def app(scope, receive, send):
+        if scope["type"] != "http":
+            return await eschool(scope, receive, send)
+        async with line:
+            return await eschool(scope, receive, send)
+
+    return app
+
+
+def admin_url(url: str) -> tuple[str, str]:
+    """(the URL of the maintenance database `postgres`, the bench database's name)."""
+    parts = urlsplit(url)
+    name = parts.path.lstrip("/")
+    return urlunsplit(parts._replace(path="/postgres")), name
+
+
+def create_database(url: str) -> str | None:
+    """Create the throwaway database afresh; the reason when PostgreSQL is not there."""
+    import psycopg
+    from psycopg import sql
+
+    maintenance, name = admin_url(url)
+    try:
+        with psycopg.connect(maintenance, autocommit=True, connect_timeout=5) as conn:
+            conn.execute(
+                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+            )
+            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    except psycopg.OperationalError as error:
+        return f"PostgreSQL is not reachable at {maintenance}: {str(error).strip()}"
+    return None
+
+
+def drop_database(url: str) -> None:
+    import psycopg
+    from psycopg import sql
+
+    maintenance, name = admin_url(url)
+    with psycopg.connect(maintenance, autocommit=True, connect_timeout=5) as conn:
+        conn.execute(
+            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+        )
+
+
+def set_up_environment(url: str, data_dir: Path) -> dict[str, str]:
+    for name in ("REDIS_URL", "ESCHOOL_SQLITE_PATH", "ESCHOOL_STATIC_ROOT"):
+        os.environ.pop(name, None)
+    os.environ["DATABASE_URL"] = url
+    os.environ["ESCHOOL_DATA_DIR"] = str(data_dir)
+    os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings"
+    os.environ.setdefault("ESCHOOL_LOG_LEVEL", "WARNING")
+    return dict(os.environ)
+
+
+def create_district(students: int, seats: int) -> tuple[int, list[str]]:
+    """The session's id and one session cookie per student (logged in)."""
+    from django.conf import settings
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+    from django.contrib.sessions.backends.db import SessionStore
+    from django.contrib.sessions.models import Session as DjangoSession
+
+    from eschool.accounts.models import Role, Student, User
+    from eschool.classroom.models import Session
+    from eschool.core import timeutil
+    from eschool.org.models import Grade, Homeroom, Region, School, Stage, Subject
+
+    region = Region.objects.get(kind=Region.Kind.HOME)
+    school = School.objects.create(
+        code="999000001", name="基准初级中学", stage=Stage.JUNIOR, region=region
+    )
+    grade = Grade.objects.get(level=7)
+    homeroom = Homeroom.objects.create(school=school, grade=grade, number=1)
+    users = User.objects.bulk_create(
+        User(
+            username=f"S{number:05d}",
+            name=f"学生{number}",
+            role=Role.STUDENT,
+            school=school,
+            password="!",  # unusable: they never log in with a password here
+        )
+        for number in range(students)
+    )
+    Student.objects.bulk_create(
+        Student(user=user, school=school, grade=grade, homeroom=homeroom) for user in users
+    )
+    # Two hours from now: bookable, and its day is already public.
+    starts_at = (timeutil.now() + dt.timedelta(hours=2)).replace(second=0, microsecond=0)
+    session = Session.objects.create(
+        title="期末复习：一元一次方程",
+        stage=Stage.JUNIOR,
+        subject=Subject.objects.get(name="数学"),
+        day=timeutil.local(starts_at).date(),
+        starts_at=starts_at,
+        ends_at=starts_at + dt.timedelta(minutes=40),
+        capacity=seats,
+    )
+    session.grades.set([grade])
+
+    backend = settings.AUTHENTICATION_BACKENDS[0]
+    store = SessionStore()
+    expires = timeutil.now() + dt.timedelta(days=1)
+    rows, keys = [], []
+    for user in users:
+        key = secrets.token_hex(16)
+        data = {
+            SESSION_KEY: str(user.pk),
+            BACKEND_SESSION_KEY: backend,
+            HASH_SESSION_KEY: user.get_session_auth_hash(),
+        }
+        rows.append(
+            DjangoSession(session_key=key, session_data=store.encode(data), expire_date=expires)
+        )
+        keys.append(key)
+    DjangoSession.objects.bulk_create(rows)
+    return session.pk, keys
+
+
+def booking_counts(session_id: int) -> dict[str, int]:
+    from django.db.models import Count
+
+    from eschool.classroom.models import Booking, Session
+
+    counts = dict(
+        Booking.objects.filter(session_id=session_id)
+        .values_list("status")
+        .annotate(n=Count("pk"))
+        .values_list("status", "n")
+    )
+    counts["seats_taken"] = Session.objects.get(pk=session_id).seats_taken
+    return counts
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def start_server(port: int, env: dict[str, str]) -> subprocess.Popen:
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "--factory",
+            "--app-dir",
+            str(ROOT / "bench"),
+            "booking_storm:application",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--workers",
+            str(WORKERS),
+            "--backlog",
+            "4096",
+            "--lifespan",
+            "off",
+            "--log-level",
+            "warning",
+            "--no-access-log",
+        ],
+        cwd=ROOT,
+        env=env,
+    )
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise RuntimeError(f"uvicorn exited with {server.returncode}")
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as answer:
+                if answer.status == 200:
+                    return server
+        except OSError:
+            time.sleep(0.2)
+    server.terminate()
+    raise RuntimeError("uvicorn did not answer within 30 s")
+
+
+async def storm(
+    port: int, session_id: int, cookies: list[str]
+) -> tuple[dict[int, int], int, float]:
+    """One connection per student; every POST leaves together. (statuses, failures, seconds)."""
+    body = b"waitlist=1"
+    release = asyncio.Event()
+    statuses: dict[int, int] = {}
+    failures = 0
+
+    def request(cookie: str) -> bytes:
+        # A CSRF cookie and the same token in the header: what a page's form sends.
+        token = secrets.token_hex(16)
+        return (
+            f"POST /sessions/{session_id}/book/ HTTP/1.1\r\n"
+            f"Host: 127.0.0.1:{port}\r\n"
+            f"Cookie: sessionid={cookie}; csrftoken={token}\r\n"
+            f"X-CSRFToken: {token}\r\n"
+            "Content-Type: application/x-www-form-urlencoded\r\n"
+            f"Content-Length: {len(body)}\r\n"
+            "Connection: close\r\n\r\n"
+        ).encode() + body
+
+    async def client(cookie: str) -> None:
+        nonlocal failures
+        payload = request(cookie)
+        try:
+            reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        except OSError:
+            failures += 1
+            return
+        try:
+            await release.wait()
+            writer.write(payload)
+            await writer.drain()
+            head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), timeout=120)
+            status = int(head.split(b" ", 2)[1])
+            statuses[status] = statuses.get(status, 0) + 1
+        except (OSError, asyncio.IncompleteReadError, TimeoutError, ValueError):
+            failures += 1
+        finally:
+            writer.close()
+
+    tasks = [asyncio.create_task(client(cookie)) for cookie in cookies]
+    await asyncio.sleep(0.5)  # every connection open before the release
+    started = time.perf_counter()
+    release.set()
+    await asyncio.gather(*tasks)
+    return statuses, failures, time.perf_counter() - started
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="200 students, 40 seats")
+    args = parser.parse_args()
+    students, seats = (200, 40) if args.quick else (500, 100)
+    url = os.environ.get("BENCH_DATABASE_URL") or DEFAULT_URL
+
+    sys.path.insert(0, str(ROOT))
+    os.chdir(ROOT)
+    reason = create_database(url)
+    if reason:
+        print(f"skipped: {reason}")
+        return 0
+    temp = Path(tempfile.mkdtemp(prefix="eschool-bench-booking-"))
+    server = None
+    try:
+        env = set_up_environment(url, temp)
+        import django
+
+        django.setup()
+        from django.core.management import call_command
+        from django.db import connections
+
+        call_command("migrate", verbosity=0)
+        session_id, cookies = create_district(students, seats)
+        connections.close_all()
+
+        port = free_port()
+        server = start_server(port, env)
+        statuses, failures, seconds = asyncio.run(storm(port, session_id, cookies))
+        counts = booking_counts(session_id)
+        connections.close_all()
+
+        redirects = statuses.get(302, 0)
+        errors = failures + sum(n for status, n in statuses.items() if status != 302)
+        confirmed = counts.get("confirmed", 0)
+        print(f"workers: {WORKERS}")
+        print(f"in_flight_per_worker: {IN_FLIGHT_PER_WORKER}")
+        print(f"students: {students}")
+        print(f"seats: {seats}")
+        print(f"requests: {students}")
+        print(f"answered: {redirects}")
+        print(f"confirmations: {confirmed}")
+        print(f"waitlisted: {counts.get('waitlisted', 0)}")
+        print(f"seats_taken: {counts['seats_taken']}")
+        print(f"errors: {errors}")
+        print(f"seconds: {seconds:.2f}")
+        print(f"confirmations_to_seats: {confirmed / seats:.2f}")
+        print(f"requests_per_second: {students / seconds:.1f}")
+        if confirmed != seats or counts["seats_taken"] != seats:
+            print(f"FAILED: {confirmed} confirmations for {seats} seats", file=sys.stderr)
+            return 1
+        return 0
+    finally:
+        if server is not None:
+            server.terminate()
+            try:
+                server.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                server.kill()
+                server.wait()
+        shutil.rmtree(temp, ignore_errors=True)
+        drop_database(url)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
