@@ -1,0 +1,135 @@
+"""Booking on a phone: book, 我的课表, cancel; the waitlist and its promotion; a parent's view.
+
+李四 takes the session's only seat, 张三 joins the waitlist, 李四 cancels and
+张三 gets the seat with a notification; 张三's parent sees the booking.
+"""
+
+import datetime as dt
+
+import pytest
+from playwright.sync_api import expect
+
+from eschool.accounts.models import Role, Student
+from eschool.classroom.models import Booking, Session
+from eschool.core import timeutil
+from eschool.core.testing import PASSWORD, make_user
+from eschool.org.models import Grade, Stage, Subject
+
+from .conftest import assert_no_horizontal_scroll, in_chinese
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
+
+TITLE = "一元一次方程复习"
+
+
+@pytest.fixture
+def session(db):
+    # Two hours from now: open for booking, on a day that is already public.
+    starts_at = (timeutil.now() + dt.timedelta(hours=2)).replace(second=0, microsecond=0)
+    created = Session.objects.create(
+        title=TITLE,
+        stage=Stage.JUNIOR,
+        subject=Subject.objects.get(name="数学"),
+        day=timeutil.local(starts_at).date(),
+        starts_at=starts_at,
+        ends_at=starts_at + dt.timedelta(minutes=40),
+        capacity=1,
+    )
+    created.grades.set([Grade.objects.get(level=7)])
+    return created
+
+
+@pytest.fixture
+def li_si(student):
+    user = make_user("00124", "李四", Role.STUDENT, school=student.school)
+    profile = student.student
+    Student.objects.create(user=user, school=profile.school, grade=profile.grade)
+    return user
+
+
+def log_in(page, live_server, username):
+    page.goto(live_server.url + "/accounts/login/")
+    page.get_by_label(in_chinese("Student/staff number or mobile number")).fill(username)
+    page.get_by_label(in_chinese("Password")).fill(PASSWORD)
+    page.get_by_role("button", name=in_chinese("Log in")).click()
+    expect(page.get_by_role("button", name=in_chinese("Log out"), exact=True)).to_be_visible()
+
+
+def log_out(page):
+    page.get_by_role("button", name=in_chinese("Log out"), exact=True).click()
+    expect(page.get_by_role("link", name=in_chinese("Log in"))).to_be_visible()
+
+
+def open_session(page, live_server, session):
+    page.goto(f"{live_server.url}/sessions/{session.pk}/")
+    expect(page.get_by_role("heading", level=1)).to_have_text(TITLE)
+
+
+def test_book_cancel_waitlist_promotion_and_the_parents_view(
+    phone_page, live_server, session, student, parent, li_si
+):
+    page = phone_page
+
+    # A visitor is asked to log in.
+    open_session(page, live_server, session)
+    expect(page.locator(".booking .seats")).to_contain_text("剩余 1 / 1 席")
+    expect(page.locator("#booking").get_by_role("link", name=in_chinese("Log in"))).to_be_visible()
+
+    # 李四 books the only seat and finds it in 我的课表.
+    log_in(page, live_server, "00124")
+    open_session(page, live_server, session)
+    page.get_by_role("button", name=in_chinese("Book a seat")).click()
+    expect(page.locator(".booking-state")).to_have_text(in_chinese("You have booked a seat."))
+    expect(page.locator(".booking .seats")).to_contain_text("剩余 0 / 1 席")
+    assert_no_horizontal_scroll(page)
+    page.locator("#booking").get_by_role("link", name=in_chinese("My timetable")).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(in_chinese("My timetable"))
+    expect(page.get_by_role("link", name=TITLE)).to_be_visible()
+    expect(page.locator(".badge.booked")).to_have_text(in_chinese("Booked"))
+    assert_no_horizontal_scroll(page)
+    log_out(page)
+
+    # 张三 finds it full and joins the waitlist.
+    log_in(page, live_server, "00123")
+    open_session(page, live_server, session)
+    page.get_by_role("button", name=in_chinese("Join the waitlist")).click()
+    expect(page.locator(".booking-state")).to_have_text(in_chinese("You are on the waitlist."))
+    log_out(page)
+
+    # 李四 cancels: the seat goes to 张三.
+    log_in(page, live_server, "00124")
+    open_session(page, live_server, session)
+    page.get_by_role("button", name=in_chinese("Cancel my booking")).click()
+    expect(page.locator(".messages")).to_contain_text(in_chinese("Your booking is cancelled."))
+    expect(page.get_by_role("button", name=in_chinese("Join the waitlist"))).to_be_visible()
+    log_out(page)
+    assert Booking.objects.get(learner=student).status == Booking.Status.CONFIRMED
+
+    # 张三 sees the notification, once, and the booking.
+    log_in(page, live_server, "00123")
+    link = page.locator(".notifications-link")
+    expect(link).to_contain_text(in_chinese("Notifications"))
+    expect(link.locator(".badge")).to_have_text("1")
+    link.click()
+    promoted = in_chinese("You have a seat: %(title)s") % {"title": TITLE}
+    expect(page.locator(".notification.unread")).to_have_count(1)
+    expect(page.locator(".notification.unread")).to_contain_text(promoted)
+    assert_no_horizontal_scroll(page)
+    page.get_by_role("button", name=in_chinese("Mark all read")).click()
+    expect(page.locator(".notification.unread")).to_have_count(0)
+    expect(page.locator(".notifications-link .badge")).to_have_count(0)
+    page.get_by_role("link", name=promoted).click()
+    expect(page.locator(".booking-state")).to_have_text(in_chinese("You have booked a seat."))
+    log_out(page)
+
+    # 张三's parent sees the child's booking.
+    log_in(page, live_server, parent.username)
+    page.goto(live_server.url + "/my/timetable/")
+    child_timetable = in_chinese("%(name)s's timetable") % {"name": "张三"}
+    page.get_by_role("link", name=child_timetable).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(child_timetable)
+    expect(page.get_by_role("link", name=TITLE)).to_be_visible()
+    assert_no_horizontal_scroll(page)
