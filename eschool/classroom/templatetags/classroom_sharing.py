@@ -23,10 +23,9 @@ def day_notices(day):
 @register.simple_tag(takes_context=True)
 def day_state(context, day):
     """Whether `day` is public, and whether the viewer may publish it early."""
-    request = context["request"]
     return {
         "published": selectors.day_is_public(day),
-        "can_manage": selectors.user_manages_timetable(request.user),
+        "can_manage": selectors.user_manages_timetable(context["request"].user),
     }
 
 
