@@ -8,6 +8,7 @@ import threading
 
 import pytest
 from django.db import connection, connections
+from django.utils import translation
 
 from eschool.classroom.models import Booking, Session
 from eschool.classroom.services.booking import BookingRefused, booking_create
@@ -46,7 +47,9 @@ def run_together(count: int, action) -> tuple[list, list[Exception]]:
     def worker(number: int) -> None:
         try:
             barrier.wait(timeout=30)
-            outcome = action(number)
+            # A new thread speaks the default language (Chinese); read English.
+            with translation.override("en"):
+                outcome = action(number)
             with lock:
                 results.append(outcome)
         except Exception as error:  # noqa: BLE001 - reported to the test, which asserts on it
