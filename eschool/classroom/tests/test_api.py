@@ -2,6 +2,7 @@ import datetime as dt
 
 import pytest
 
+from eschool.classroom import services
 from eschool.classroom.models import Session
 from eschool.org.models import Stage
 
@@ -29,7 +30,7 @@ def test_it_returns_the_day_as_json_in_shanghai_time(client, clock, make_session
     assert response.status_code == 200
     assert response["Content-Type"] == "application/json"
     assert response["Access-Control-Allow-Origin"] == "*"
-    assert response["Cache-Control"] == "public, max-age=60"
+    assert response["Cache-Control"] == "public, max-age=10"
     assert response.json() == {
         "date": "2026-12-07",
         "published": True,
@@ -113,3 +114,20 @@ def test_an_impossible_date_is_404_json(client, clock):
 
 def test_it_only_reads(client, clock):
     assert client.post("/api/v1/timetable/2026-12-07").status_code == 405
+
+
+def test_the_json_is_built_once_and_rebuilt_when_the_day_changes(
+    client, clock, make_session, django_assert_num_queries
+):
+    session = make_session()
+    first = client.get("/api/v1/timetable/2026-12-07").json()
+
+    with django_assert_num_queries(0):
+        again = client.get("/api/v1/timetable/2026-12-07").json()
+    assert again == first
+
+    Session.objects.filter(pk=session.pk).update(title="改过的课题")
+    services.timetable_changed(session.day)
+
+    titles = [s["title"] for s in client.get("/api/v1/timetable/2026-12-07").json()["sessions"]]
+    assert titles == ["改过的课题"]

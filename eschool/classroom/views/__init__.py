@@ -1,11 +1,13 @@
 import datetime as dt
+import json
 from functools import wraps
 
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpResponseNotAllowed, JsonResponse
+from django.core.serializers.json import DjangoJSONEncoder
+from django.http import Http404, HttpResponse, HttpResponseNotAllowed, JsonResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -24,6 +26,10 @@ from eschool.core import timeutil
 
 PUBLIC_MAX_AGE = 60
 PAGE_KEY = "classroom:page:{day}:{language}:{state}:{version}"
+JSON_KEY = "classroom:json:{day}:{version}:{origin}"
+# Seats left change with every booking; partners polling the feed at 8:00 may
+# see them up to this many seconds old, and the server builds it once per period.
+JSON_MAX_AGE = 10
 
 
 def _public_cache(response, public: bool):
@@ -130,6 +136,19 @@ def session_detail(request, pk: int):
     return _public_cache(response, public and not request.user.is_authenticated)
 
 
+def _timetable_json(request, day: dt.date) -> bytes:
+    at = timeutil.now()
+    session_url = request.build_absolute_uri(reverse("classroom:session", args=[0]))[: -len("0/")]
+    sessions = [
+        selectors.session_as_json(session, url=f"{session_url}{session.pk}/")
+        # Seats and booking state: read from the session row, no extra query.
+        | seats_as_json(session, at=at)
+        for session in selectors.sessions_of_day(day)
+    ]
+    document = {"date": day.isoformat(), "published": True, "sessions": sessions}
+    return json.dumps(document, ensure_ascii=False, cls=DjangoJSONEncoder).encode()
+
+
 def api_timetable(request, value: str):
     """The public timetable of a day as JSON, for partner regions (CORS open)."""
     if request.method not in {"GET", "HEAD"}:
@@ -143,21 +162,17 @@ def api_timetable(request, value: str):
         )
         patch_cache_control(response, no_cache=True)
     else:
-        at = timeutil.now()
-        sessions = [
-            selectors.session_as_json(
-                session,
-                url=request.build_absolute_uri(reverse("classroom:session", args=[session.pk])),
-            )
-            # Seats and booking state: read from the session row, no extra query.
-            | seats_as_json(session, at=at)
-            for session in selectors.sessions_of_day(day)
-        ]
-        response = JsonResponse(
-            {"date": day.isoformat(), "published": True, "sessions": sessions},
-            json_dumps_params={"ensure_ascii": False},
+        key = JSON_KEY.format(
+            day=day.isoformat(),
+            version=selectors.timetable_version(day),
+            origin=f"{request.scheme}://{request.get_host()}",
         )
-        patch_cache_control(response, public=True, max_age=PUBLIC_MAX_AGE)
+        body = cache.get(key)
+        if body is None:
+            body = _timetable_json(request, day)
+            cache.set(key, body, JSON_MAX_AGE)
+        response = HttpResponse(body, content_type="application/json")
+        patch_cache_control(response, public=True, max_age=JSON_MAX_AGE)
     response["Access-Control-Allow-Origin"] = "*"
     return response
 
