@@ -51,7 +51,7 @@ test-postgres: install
 	DATABASE_URL="$(PG_TEST_URL)" REDIS_URL="$(REDIS_TEST_URL)" $(BIN)/pytest $(PYTEST_ARGS)
 
 bench: install
-	@for b in bench/*.py; do echo "== $$b"; $(BIN)/python $$b $(BENCH_ARGS) || exit 1; done
+	@for b in bench/[!_]*.py; do echo "== $$b"; $(BIN)/python $$b $(BENCH_ARGS) || exit 1; done
 
 bench-quick:
 	$(MAKE) bench BENCH_ARGS=--quick

@@ -20,14 +20,14 @@ import datetime as dt
 import os
 import secrets
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
+
+from _server import free_port, start_server
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/bench_booking"
@@ -177,51 +177,15 @@ def booking_counts(session_id: int) -> dict[str, int]:
     return counts
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def start_server(port: int, env: dict[str, str]) -> subprocess.Popen:
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "--factory",
-            "--app-dir",
-            str(ROOT / "bench"),
-            "booking_storm:application",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--workers",
-            str(WORKERS),
-            "--backlog",
-            "4096",
-            "--lifespan",
-            "off",
-            "--log-level",
-            "warning",
-            "--no-access-log",
-        ],
-        cwd=ROOT,
-        env=env,
+def start_storm_server(port: int, env: dict[str, str]):
+    # The bench's own ASGI factory (`application` above) bounds concurrent requests.
+    return start_server(
+        port,
+        env,
+        app=("--factory", "--app-dir", str(ROOT / "bench"), "booking_storm:application"),
+        workers=WORKERS,
+        extra=("--backlog", "4096"),
     )
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise RuntimeError(f"uvicorn exited with {server.returncode}")
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as answer:
-                if answer.status == 200:
-                    return server
-        except OSError:
-            time.sleep(0.2)
-    server.terminate()
-    raise RuntimeError("uvicorn did not answer within 30 s")
 
 
 async def storm(
@@ -302,7 +266,7 @@ def main() -> int:
         connections.close_all()
 
         port = free_port()
-        server = start_server(port, env)
+        server = start_storm_server(port, env)
         statuses, failures, seconds = asyncio.run(storm(port, session_id, cookies))
         counts = booking_counts(session_id)
         connections.close_all()

@@ -1,0 +1,49 @@
+"""What the HTTP benchmarks share: a free port and a uvicorn server that answers /healthz.
+
+Not a benchmark itself (`make bench` skips files starting with `_`).
+"""
+
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def start_server(
+    port: int,
+    env: dict[str, str],
+    *,
+    app: tuple[str, ...] = ("config.asgi:application",),
+    workers: int = 1,
+    extra: tuple[str, ...] = (),
+) -> subprocess.Popen:
+    """Start uvicorn on 127.0.0.1:`port` and return once /healthz answers 200 (30 s at most)."""
+    server = subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", *app]
+        + ["--host", "127.0.0.1", "--port", str(port), "--workers", str(workers)]
+        + ["--lifespan", "off", "--log-level", "warning", "--no-access-log", *extra],
+        cwd=ROOT,
+        env=env,
+    )
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise RuntimeError(f"uvicorn exited with {server.returncode}")
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as answer:
+                if answer.status == 200:
+                    return server
+        except OSError:
+            time.sleep(0.2)
+    server.terminate()
+    raise RuntimeError("uvicorn did not answer within 30 s")
