@@ -162,8 +162,14 @@ def child_detail(request, student_id):
 
 @sensitive_post_parameters("password1", "password2")
 def register(request):
+    # Someone who came from a session's "register to book" goes back to it.
+    next_url = request.GET.get("next", "")
+    if not url_has_allowed_host_and_scheme(
+        next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        next_url = ""
     if request.user.is_authenticated:
-        return redirect("accounts:home")
+        return redirect(next_url or "accounts:home")
     form = RegistrationForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -187,5 +193,5 @@ def register(request):
         else:
             login(request, user, backend="eschool.accounts.backends.NumberOrPhoneBackend")
             messages.success(request, _("Welcome! Your account is ready."))
-            return redirect("accounts:home")
-    return render(request, "accounts/register.html", {"form": form})
+            return redirect(next_url or "accounts:home")
+    return render(request, "accounts/register.html", {"form": form, "next": next_url})

@@ -30,13 +30,13 @@
         status.textContent = form.getAttribute("data-upload-progress");
       });
       xhr.addEventListener("load", function () {
-        if (xhr.responseURL && xhr.responseURL.split("#")[0] !== target) {
-          window.location.href = xhr.responseURL;
-          return;
-        }
+        // The request followed any redirect already, and the page it got carries the
+        // one-time "saved" message: show that page rather than loading it again.
+        var landed = xhr.responseURL && xhr.responseURL.split("#")[0] !== target ? xhr.responseURL : null;
         document.open();
         document.write(xhr.responseText);
         document.close();
+        if (landed) { window.history.replaceState(null, "", landed); }
       });
       xhr.addEventListener("error", function () { form.submit(); });
       xhr.send(new FormData(form));

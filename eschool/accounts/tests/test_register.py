@@ -116,3 +116,19 @@ def test_someone_logged_in_is_sent_to_their_page(client, student):
     response = client.get(REGISTER)
     assert response.status_code == 302
     assert response.url == "/accounts/"
+
+
+def test_a_learner_who_came_from_a_session_goes_back_to_it(client, form):
+    page = client.get(REGISTER, {"next": "/sessions/7/"}).content.decode()
+    assert 'action="/accounts/register/?next=/sessions/7/"' in page
+
+    response = client.post(f"{REGISTER}?next=/sessions/7/", form)
+
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/sessions/7/"
+
+
+def test_registration_never_sends_a_learner_to_another_site(client, form):
+    response = client.post(f"{REGISTER}?next=https://evil.example/", form)
+
+    assert response.headers["Location"] == "/accounts/"

@@ -171,6 +171,7 @@ def session_as_json(session: Session, *, url: str) -> dict:
         "starts_at": timeutil.local(session.starts_at).isoformat(),
         "ends_at": timeutil.local(session.ends_at).isoformat(),
         "status": session.status,
+        "cancel_reason": session.cancel_reason,
         "url": url,
     }
 

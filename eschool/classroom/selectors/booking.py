@@ -35,7 +35,7 @@ def booking_state(session: Session, *, at: dt.datetime | None = None) -> str:
 def seats_as_json(session: Session, *, at: dt.datetime) -> dict:
     """The booking fields of a session in /api/v1/timetable/ (no query)."""
     return {
-        "capacity": session.capacity,
+        "seats": session.capacity,
         "seats_left": seats_left(session),
         "booking": booking_state(session, at=at),
     }

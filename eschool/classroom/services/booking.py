@@ -32,6 +32,17 @@ REMINDER_LEAD = dt.timedelta(minutes=10)
 PROMOTION_BATCH = 20
 
 ACTIVE = (Booking.Status.CONFIRMED, Booking.Status.WAITLISTED)
+# More seats than any broadcast has viewers is a typo (and past the database's integers).
+MAX_SEATS = 1_000_000
+
+
+def capacity_problem(capacity: int | None) -> str | None:
+    """Why `capacity` is not a number of seats (None is fine: unlimited), or None."""
+    if capacity is not None and not 1 <= capacity <= MAX_SEATS:
+        return _("Enter between 1 and %(max)s seats, or leave it empty for unlimited.") % {
+            "max": f"{MAX_SEATS:,}"
+        }
+    return None
 
 
 class BookingRefused(Exception):
@@ -317,8 +328,9 @@ def session_capacity_set(*, actor, session: Session, capacity: int | None) -> Se
     """
     if not user_manages_timetable(actor):
         raise PermissionDenied(_("Only district administrators change the timetable."))
-    if capacity is not None and capacity < 0:
-        raise ValidationError({"capacity": [_("Enter a number of seats of 0 or more.")]})
+    problem = capacity_problem(capacity)
+    if problem:
+        raise ValidationError({"capacity": [problem]})
     with transaction.atomic():
         sessions = Session.objects.filter(pk=session.pk)
         if capacity is not None:

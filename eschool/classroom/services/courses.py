@@ -21,6 +21,7 @@ from eschool.accounts.models import Teacher
 from eschool.classroom.models import Course, Kind, Material, Session, Speaker
 from eschool.classroom.selectors import user_manages_timetable
 from eschool.classroom.services import session_create, timetable_changed
+from eschool.classroom.services.booking import capacity_problem
 from eschool.core import uploads
 from eschool.org.models import Grade, Stage, Subject
 
@@ -178,8 +179,9 @@ def course_session_add(
     ValidationError on `capacity`.
     """
     _check_actor(actor)
-    if capacity is not None and capacity < 1:
-        raise ValidationError({"capacity": [_("At least one seat, or leave it empty.")]})
+    problem = capacity_problem(capacity)
+    if problem:
+        raise ValidationError({"capacity": [problem]})
     if course.kind == Kind.EVENT and capacity is not None:
         raise ValidationError(
             {"capacity": [_("A district event is for everyone: leave the seats empty.")]}

@@ -32,6 +32,8 @@ def booking_panel(context, session):
         "panel": panel,
         "error": refusal,
         "login_url": login_url,
-        "register_url": reverse("accounts:register"),
+        "register_url": reverse("accounts:register")
+        + "?"
+        + urlencode({"next": request.get_full_path()}),
         "sees_roster": may_see_roster(user, session),
     }

@@ -3,7 +3,7 @@ import datetime as dt
 import pytest
 
 from eschool.classroom import services
-from eschool.classroom.models import Session
+from eschool.classroom.models import DayNotice, Session
 from eschool.org.models import Stage
 
 from .conftest import TODAY, TOMORROW, shanghai
@@ -15,6 +15,7 @@ def test_it_returns_the_day_as_json_in_shanghai_time(client, clock, make_session
     session = make_session(
         title="分数的加减", teacher=teacher, grades=["七年级"], start="08:00", end="08:40"
     )
+    DayNotice.objects.create(day=TODAY, title="运动会", description="下午停课", no_classes=False)
     lecture = make_session(
         title="青春期讲座",
         kind=Session.Kind.LECTURE,
@@ -24,6 +25,7 @@ def test_it_returns_the_day_as_json_in_shanghai_time(client, clock, make_session
         end="15:00",
         status=Session.Status.CANCELLED,
     )
+    Session.objects.filter(pk=lecture.pk).update(cancel_reason="主讲人生病")
 
     response = client.get("/api/v1/timetable/2026-12-07")
 
@@ -34,6 +36,7 @@ def test_it_returns_the_day_as_json_in_shanghai_time(client, clock, make_session
     assert response.json() == {
         "date": "2026-12-07",
         "published": True,
+        "notices": [{"title": "运动会", "description": "下午停课", "no_classes": False}],
         "sessions": [
             {
                 "id": session.pk,
@@ -46,8 +49,9 @@ def test_it_returns_the_day_as_json_in_shanghai_time(client, clock, make_session
                 "starts_at": "2026-12-07T08:00:00+08:00",
                 "ends_at": "2026-12-07T08:40:00+08:00",
                 "status": "scheduled",
+                "cancel_reason": "",
                 "url": f"http://testserver/sessions/{session.pk}/",
-                "capacity": None,
+                "seats": None,
                 "seats_left": None,
                 "booking": "not_needed",
             },
@@ -62,8 +66,9 @@ def test_it_returns_the_day_as_json_in_shanghai_time(client, clock, make_session
                 "starts_at": "2026-12-07T14:00:00+08:00",
                 "ends_at": "2026-12-07T15:00:00+08:00",
                 "status": "cancelled",
+                "cancel_reason": "主讲人生病",
                 "url": f"http://testserver/sessions/{lecture.pk}/",
-                "capacity": None,
+                "seats": None,
                 "seats_left": None,
                 "booking": "not_needed",
             },
@@ -85,7 +90,12 @@ def test_an_empty_public_day_has_no_sessions(client, clock):
     response = client.get("/api/v1/timetable/2026-12-01")
 
     assert response.status_code == 200
-    assert response.json() == {"date": "2026-12-01", "published": True, "sessions": []}
+    assert response.json() == {
+        "date": "2026-12-01",
+        "published": True,
+        "notices": [],
+        "sessions": [],
+    }
 
 
 def test_tomorrow_is_404_json_until_18_00(client, clock, make_session, district_admin):
@@ -131,3 +141,32 @@ def test_the_json_is_built_once_and_rebuilt_when_the_day_changes(
 
     titles = [s["title"] for s in client.get("/api/v1/timetable/2026-12-07").json()["sessions"]]
     assert titles == ["改过的课题"]
+
+
+def test_an_old_copy_is_rebuilt_by_one_request_while_the_others_answer_with_it(
+    client, clock, make_session, monkeypatch
+):
+    from django.core.cache import cache
+
+    from eschool.classroom import views
+
+    make_session(title="旧课题")
+    client.get("/api/v1/timetable/2026-12-07")
+    Session.objects.update(title="新课题")
+    # Age the cached copy past JSON_MAX_AGE without sleeping.
+    real_time = views.time.time
+    monkeypatch.setattr(views.time, "time", lambda: real_time() + views.JSON_MAX_AGE + 1)
+    key = views.JSON_KEY.format(
+        day="2026-12-07",
+        version=views.selectors.timetable_version(TODAY),
+        origin="http://testserver",
+    )
+
+    def titles():
+        return [s["title"] for s in client.get("/api/v1/timetable/2026-12-07").json()["sessions"]]
+
+    cache.add(f"{key}:building", 1, 30)  # another request is rebuilding it
+    assert titles() == ["旧课题"]
+
+    cache.delete(f"{key}:building")
+    assert titles() == ["新课题"]

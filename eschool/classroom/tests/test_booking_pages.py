@@ -46,7 +46,10 @@ def test_a_visitor_sees_the_seats_and_is_asked_to_log_in(english, clock, seated)
 
     assert "12 of 40 seats left" in html
     assert f'<a href="/accounts/login/?next=%2Fsessions%2F{session.pk}%2F">Log in</a>' in html
-    assert '<a href="/accounts/register/">register</a> to book.' in html
+    assert (
+        f'<a href="/accounts/register/?next=%2Fsessions%2F{session.pk}%2F">register</a> to book.'
+        in html
+    )
     assert "Book a seat" not in html
 
 
@@ -295,7 +298,9 @@ def test_a_district_admin_raises_the_seats_and_the_queue_moves(
     assert Booking.objects.get(learner=stranger).status == Booking.Status.CONFIRMED
 
 
-def test_the_seats_cannot_go_below_the_bookings(english, clock, taught, district_admin):
+def test_zero_seats_are_refused_and_the_form_keeps_the_value(
+    english, clock, taught, district_admin
+):
     english.force_login(district_admin)
 
     response = english.post(
@@ -304,7 +309,7 @@ def test_the_seats_cannot_go_below_the_bookings(english, clock, taught, district
 
     assert response.status_code == 400
     html = response.content.decode()
-    assert "1 seats are already booked; the capacity cannot be lower." in html
+    assert "Enter between 1 and 1,000,000 seats, or leave it empty for unlimited." in html
     assert 'value="0"' in html
     assert Session.objects.get(pk=taught.pk).capacity == 1
 
@@ -335,12 +340,12 @@ def test_the_json_timetable_gives_seats_and_booking_state(
     booking_create(learner=student, session=open_)
     booking_create(learner=student, session=full)
 
-    with django_assert_num_queries(2):
+    # Sessions with their grades, and the day's notices: whatever the number of sessions.
+    with django_assert_num_queries(3):
         response = client.get("/api/v1/timetable/2026-12-07")
 
     fields = {
-        s["title"]: (s["capacity"], s["seats_left"], s["booking"])
-        for s in response.json()["sessions"]
+        s["title"]: (s["seats"], s["seats_left"], s["booking"]) for s in response.json()["sessions"]
     }
     assert fields == {
         started.title: (30, 30, "closed"),
@@ -350,3 +355,19 @@ def test_the_json_timetable_gives_seats_and_booking_state(
         event.title: (2, 2, "not_needed"),
         unlimited.title: (None, None, "not_needed"),
     }
+
+
+def test_a_teachers_timetable_is_the_sessions_they_give_with_their_rosters(
+    english, clock, seated, teacher, student
+):
+    taught = seated(title="分数的加减", start="14:00", end="14:40", capacity=30, teacher=teacher)
+    booking_create(learner=student, session=taught)
+    english.force_login(teacher)
+
+    response = english.get(reverse("classroom:my_timetable"))
+
+    html = response.content.decode()
+    assert [s.title for s in response.context["taught"]] == ["分数的加减"]
+    assert "Roster: 1 / 30 booked" in html
+    assert reverse("classroom:roster", args=[taught.pk]) in html
+    assert reverse("classroom:my_calendar") in html

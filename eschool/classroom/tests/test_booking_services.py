@@ -323,18 +323,21 @@ def test_raising_the_capacity_promotes_in_queue_order(
     assert Notification.objects.filter(key__startswith="promoted:").count() == 2
 
 
-def test_the_capacity_cannot_go_below_the_seats_taken(clock, seated, student, district_admin):
-    session = seated(capacity=2)
+def test_the_capacity_cannot_go_below_the_seats_taken(
+    clock, seated, student, school_a, district_admin
+):
+    session = seated(capacity=3)
     booking_create(learner=student, session=session)
+    booking_create(learner=make_student("00901", "学生甲", school=school_a), session=session)
 
     with pytest.raises(ValidationError) as invalid:
-        session_capacity_set(actor=district_admin, session=session, capacity=0)
+        session_capacity_set(actor=district_admin, session=session, capacity=1)
 
     assert invalid.value.message_dict == {
-        "capacity": ["1 seats are already booked; the capacity cannot be lower."]
+        "capacity": ["2 seats are already booked; the capacity cannot be lower."]
     }
-    assert Session.objects.get(pk=session.pk).capacity == 2
-    assert session_capacity_set(actor=district_admin, session=session, capacity=1).capacity == 1
+    assert Session.objects.get(pk=session.pk).capacity == 3
+    assert session_capacity_set(actor=district_admin, session=session, capacity=2).capacity == 2
 
 
 def test_only_district_administrators_change_the_capacity(clock, seated, school_admin, teacher):
@@ -397,3 +400,17 @@ def test_reminders_skip_started_sessions_and_disabled_accounts(clock, seated, st
     assert reminders_send(at=shanghai(TODAY, "14:00")) == 0
     assert reminders_send(at=shanghai(TODAY, "13:55")) == 1
     assert list(Notification.objects.values_list("user__name", flat=True)) == ["张三"]
+
+
+@pytest.mark.parametrize("capacity", [0, -1, 99999999999999999999])
+def test_a_number_of_seats_out_of_range_is_refused_and_changes_nothing(
+    clock, seated, district_admin, capacity
+):
+    session = seated(capacity=30)
+
+    with pytest.raises(ValidationError) as refused:
+        session_capacity_set(actor=district_admin, session=session, capacity=capacity)
+
+    assert "1,000,000" in refused.value.message_dict["capacity"][0]
+    session.refresh_from_db()
+    assert session.capacity == 30

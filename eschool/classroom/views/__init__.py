@@ -1,5 +1,6 @@
 import datetime as dt
 import json
+import time
 from functools import wraps
 
 from django.contrib import messages
@@ -22,6 +23,7 @@ from eschool.classroom import selectors, services
 from eschool.classroom.forms import CancelForm, SessionForm
 from eschool.classroom.models import Session
 from eschool.classroom.selectors.booking import seats_as_json
+from eschool.classroom.selectors.publication import notices_of_day
 from eschool.core import timeutil
 
 PUBLIC_MAX_AGE = 60
@@ -145,8 +147,34 @@ def _timetable_json(request, day: dt.date) -> bytes:
         | seats_as_json(session, at=at)
         for session in selectors.sessions_of_day(day)
     ]
-    document = {"date": day.isoformat(), "published": True, "sessions": sessions}
+    notices = [
+        {"title": notice.title, "description": notice.description, "no_classes": notice.no_classes}
+        for notice in notices_of_day(day)
+    ]
+    document = {
+        "date": day.isoformat(),
+        "published": True,
+        "notices": notices,
+        "sessions": sessions,
+    }
     return json.dumps(document, ensure_ascii=False, cls=DjangoJSONEncoder).encode()
+
+
+def _cached_json(request, day: dt.date, key: str) -> bytes:
+    """The day's JSON, rebuilt by one request at a time once it is older than JSON_MAX_AGE.
+
+    The others keep answering with the previous copy meanwhile: at 8:00 a cache
+    miss must not turn into every waiting request building the same document.
+    """
+    entry = cache.get(key)
+    now = time.time()
+    stale = entry is not None and now - entry[0] > JSON_MAX_AGE
+    if entry is None or (stale and cache.add(f"{key}:building", 1, 30)):
+        body = _timetable_json(request, day)
+        cache.set(key, (now, body), JSON_MAX_AGE * 30)
+        cache.delete(f"{key}:building")
+        return body
+    return entry[1]
 
 
 def api_timetable(request, value: str):
@@ -167,11 +195,7 @@ def api_timetable(request, value: str):
             version=selectors.timetable_version(day),
             origin=f"{request.scheme}://{request.get_host()}",
         )
-        body = cache.get(key)
-        if body is None:
-            body = _timetable_json(request, day)
-            cache.set(key, body, JSON_MAX_AGE)
-        response = HttpResponse(body, content_type="application/json")
+        response = HttpResponse(_cached_json(request, day, key), content_type="application/json")
         patch_cache_control(response, public=True, max_age=JSON_MAX_AGE)
     response["Access-Control-Allow-Origin"] = "*"
     return response

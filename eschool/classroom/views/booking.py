@@ -17,6 +17,7 @@ from eschool.classroom import selectors
 from eschool.classroom.models import Booking
 from eschool.classroom.selectors import booking as booking_selectors
 from eschool.classroom.services import booking as booking_services
+from eschool.core import timeutil
 
 # Where the session page finds a refusal to show next to the booking button
 # (the booking views redirect back to the page: post/redirect/get).
@@ -90,6 +91,12 @@ def my_timetable(request):
             "timetable": booking_selectors.timetable_of(learner=user),
             "children": children,
             "child": None,
+            # Teachers do not book; their timetable is the sessions they give.
+            "taught": (
+                selectors.sessions_taught_by(user, from_day=timeutil.today())
+                if user.role == Role.TEACHER
+                else None
+            ),
         },
     )
 

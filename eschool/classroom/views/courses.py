@@ -18,6 +18,7 @@ from eschool.classroom.forms import GradeChoiceField, SessionForm
 from eschool.classroom.models import Course, Kind, Material, Speaker
 from eschool.classroom.selectors import courses as course_selectors
 from eschool.classroom.services import courses as course_services
+from eschool.classroom.services.booking import MAX_SEATS
 from eschool.classroom.views import _public_cache, district_admin_required
 from eschool.core import timeutil
 from eschool.org.importing.export import content_disposition
@@ -110,6 +111,7 @@ class CourseSessionForm(SessionForm):
     capacity = forms.IntegerField(
         label=gettext_lazy("Seats"),
         min_value=1,
+        max_value=MAX_SEATS,
         required=False,
         help_text=gettext_lazy("Leave empty for unlimited seats (district events always are)."),
     )
