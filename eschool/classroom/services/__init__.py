@@ -47,6 +47,7 @@ def _validate(
     stage: str,
     grades: list[Grade],
     teacher: Teacher | None,
+    kind: str,
 ) -> None:
     """Raise ValidationError (keyed by argument name) when the session cannot be booked."""
     errors: dict[str, list[str]] = {}
@@ -58,7 +59,9 @@ def _validate(
         errors.setdefault("ends_at", []).append(_("A session ends on the day it starts."))
     if stage not in Stage.values:
         errors.setdefault("stage", []).append(_("Choose a stage."))
-    if not grades:
+    # A class is for given grades; a lecture, parenting course or event may be
+    # for its whole stage.
+    if not grades and kind == Session.Kind.CLASS:
         errors.setdefault("grades", []).append(_("Choose at least one grade."))
     for grade in grades:
         if grade.stage != stage:
@@ -147,6 +150,7 @@ def session_create(
             stage=stage,
             grades=grades,
             teacher=teacher,
+            kind=kind,
         )
         session = Session(
             kind=kind,
@@ -194,6 +198,7 @@ def session_update(
             stage=stage,
             grades=grades,
             teacher=teacher,
+            kind=kind,
         )
         session.kind = kind
         session.title = title

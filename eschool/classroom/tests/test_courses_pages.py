@@ -221,3 +221,14 @@ def test_the_course_line_is_translated(client, clock, district_admin):
     html = client.get(f"/sessions/{session.pk}/").content.decode()
 
     assert expected in html
+
+
+def test_a_series_page_offers_its_short_link_and_qr_code(client, clock, district_admin):
+    course = lecture_series(district_admin)
+    add_episode(district_admin, course, day=TODAY, title="第一讲 二次函数")
+
+    html = english(client).get(f"/courses/{course.pk}/").content.decode()
+
+    assert f'value="http://testserver/c/{course.share_code}"' in html
+    assert f'src="/c/{course.share_code}/qr.svg"' in html
+    assert client.get(f"/c/{course.share_code}").headers["Location"] == f"/courses/{course.pk}/"

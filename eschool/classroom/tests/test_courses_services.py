@@ -306,3 +306,23 @@ def test_an_uploaded_cover_is_read_from_its_bytes(district_admin, roots):
     course = lecture_series(district_admin, cover=SimpleUploadedFile("x.png", out.getvalue()))
 
     assert course.cover.name.endswith(".jpg")
+
+
+def test_a_lecture_episode_may_be_for_the_whole_stage(clock, district_admin):
+    course = course_services.course_create(
+        actor=district_admin,
+        kind=Kind.LECTURE,
+        title="名师讲坛",
+        stage=Stage.JUNIOR,
+        grades=[],
+    )
+
+    session = course_services.course_session_add(
+        actor=district_admin,
+        course=course,
+        starts_at=shanghai(TODAY, "19:00"),
+        ends_at=shanghai(TODAY, "20:00"),
+    )
+
+    assert list(session.grades.all()) == []
+    assert (session.kind, session.stage) == ("lecture", "junior")
