@@ -122,6 +122,10 @@ else:
                     "PRAGMA foreign_keys=ON; PRAGMA busy_timeout=20000;"
                 ),
             },
+            # Tests use a file too, not Django's shared in-memory database: there a
+            # second writer fails at once ("table is locked") instead of queueing,
+            # so concurrency could not be tested the way a district runs it.
+            "TEST": {"NAME": str(DATA_DIR / f"test-{os.getpid()}.sqlite3")},
         }
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

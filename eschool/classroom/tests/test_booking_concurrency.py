@@ -7,7 +7,7 @@ thread) and waits on a barrier, so the bookings reach the database together.
 import threading
 
 import pytest
-from django.db import connection, connections
+from django.db import connections
 from django.utils import translation
 
 from eschool.classroom.models import Booking, Session
@@ -15,17 +15,9 @@ from eschool.classroom.services.booking import BookingRefused, booking_create
 
 from .booking_helpers import make_student, seat_maker
 
-pytestmark = [
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
-    # The SQLite test database lives in memory with a shared cache, where a
-    # second writer gets "database table is locked" at once instead of waiting
-    # (the file database of a real district queues writers: IMMEDIATE
-    # transactions, 20 s busy timeout). The seat rule itself is the same SQL.
-    pytest.mark.skipif(
-        connection.vendor != "postgresql",
-        reason="simultaneous connections are tested on PostgreSQL (DATABASE_URL)",
-    ),
-]
+# On PostgreSQL (DATABASE_URL) and on SQLite alike: the SQLite test database is
+# a file in WAL mode with IMMEDIATE transactions, as a district runs it.
+pytestmark = [pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 THREADS = 20
 CLICKS = 10
