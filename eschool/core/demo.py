@@ -189,4 +189,54 @@ def demo_load(*, today: dt.date | None = None, progress=lambda filename, result:
         timetable_shifted(template=DEMO_DIR / template_name, target=shifted, monday=monday)
         _import(shifted, filename=shifted.name, expected_kind=kind, progress=progress)
     with transaction.atomic():
-        return _demo_accounts()
+        logins = _demo_accounts()
+        _demo_courses(User.objects.get(username=DISTRICT_ADMIN[0]))
+    return logins
+
+
+# Seats of the demo's bookable sessions, so that booking and the waitlist can be tried.
+DEMO_SEATS = {"class": 40, "lecture": 300, "parenting": 100}
+
+
+def _demo_courses(admin) -> None:
+    """A lecture series with its speaker, a parenting course, and seats on the sessions.
+
+    The timetable spreadsheet has no courses or seats; this is the demo's own
+    step after importing it (a district sets them on the course pages).
+    """
+    from eschool.classroom.models import Kind, Session
+    from eschool.classroom.services import timetable_changed
+    from eschool.classroom.services.booking import session_capacity_set
+    from eschool.classroom.services.courses import course_create, speaker_create
+    from eschool.org.models import Grade, Stage
+
+    speaker = speaker_create(
+        actor=admin,
+        name="周明远",
+        title="特级教师",
+        institution="鼓楼区教师发展中心（演示）",
+        bio="从事初高中数学教学三十年，主持区中考复习研究。（虚构人物）",
+    )
+    series = course_create(
+        actor=admin,
+        kind=Kind.LECTURE,
+        title="名师讲坛：中考与高考专题（演示）",
+        description="区内名师与高校教授的专题讲座，区内外学生均可预约观看。",
+        speakers=[speaker],
+    )
+    parenting = course_create(
+        actor=admin,
+        kind=Kind.PARENTING,
+        title="宝爸宝妈学堂：陪伴孩子成长（演示）",
+        description="每天 30 分钟的家庭教育课程，按小班、中班、大班分组。",
+        stage=Stage.KINDERGARTEN,
+        grades=list(Grade.objects.filter(stage=Stage.KINDERGARTEN)),
+    )
+    Session.objects.filter(kind=Kind.LECTURE).update(course=series, open_to_public=True)
+    Session.objects.filter(kind=Kind.PARENTING).update(course=parenting)
+    for session in Session.objects.filter(kind__in=list(DEMO_SEATS)).exclude(
+        kind=Kind.CLASS, stage__in=[Stage.PRIMARY, Stage.SENIOR]
+    ):
+        session_capacity_set(actor=admin, session=session, capacity=DEMO_SEATS[session.kind])
+    for day in Session.objects.values_list("day", flat=True).distinct():
+        timetable_changed(day)

@@ -12,7 +12,8 @@ from django.contrib.auth import authenticate
 from django.core.management import call_command
 
 from eschool.accounts.models import Guardianship, Role, Student, Teacher, User
-from eschool.classroom.models import Session
+from eschool.classroom.models import Course, Session
+from eschool.classroom.services.booking import booking_create
 from eschool.core import timeutil
 from eschool.core.demo import this_monday, timetable_shifted
 from eschool.org.models import Homeroom, Region, School
@@ -123,6 +124,29 @@ def test_load_demo_loads_the_district_once(db):
         "26000001"
     ]
     assert "http://127.0.0.1:8000/" in printed
+
+    # Seats, a lecture series and a parenting course, so that booking can be tried.
+    assert Session.objects.filter(capacity__isnull=False).count() == 186
+    series = Course.objects.get(kind="lecture")
+    assert (series.title, [s.name for s in series.speakers.all()]) == (
+        "名师讲坛：中考与高考专题（演示）",
+        ["周明远"],
+    )
+    assert series.sessions.count() == Session.objects.filter(kind="lecture").count()
+    assert not series.sessions.filter(open_to_public=False).exists()
+    assert Course.objects.get(kind="parenting").sessions.count() == (
+        Session.objects.filter(kind="parenting").count()
+    )
+    demo_student = User.objects.get(username="26000001")
+    first_of_grade = (
+        Session.objects.filter(
+            grades=demo_student.student.grade, capacity=40, starts_at__gt=timeutil.now()
+        )
+        .order_by("starts_at")
+        .first()
+    )
+    booking = booking_create(learner=demo_student, session=first_of_grade)
+    assert booking.status == "confirmed"
 
     # Loading again with --if-empty changes nothing and says so.
     before = snapshot()
