@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "eschool.accounts",
     "eschool.classroom",
     "eschool.homeschool",
+    "eschool.live",
 ]
 
 MIDDLEWARE = [
