@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 
@@ -21,6 +22,10 @@ class Notification(models.Model):
     title = models.CharField(_("title"), max_length=200)
     body = models.TextField(_("message"), blank=True)
     url = models.CharField(_("link"), max_length=300, blank=True)
+    # When set, `title` and `body` are English message templates (marked with
+    # gettext_noop where they are written) shown in each reader's language with
+    # these values filled in; when None they are plain text.
+    params = models.JSONField(null=True, blank=True)
     created_at = models.DateTimeField(_("sent at"), auto_now_add=True)
     read_at = models.DateTimeField(_("read at"), null=True, blank=True)
 
@@ -34,4 +39,17 @@ class Notification(models.Model):
         indexes = [models.Index(fields=["user", "read_at"])]
 
     def __str__(self):
-        return self.title
+        return self.shown_title
+
+    def _shown(self, text: str) -> str:
+        if self.params is None or not text:
+            return text
+        return gettext(text) % self.params
+
+    @property
+    def shown_title(self) -> str:
+        return self._shown(self.title)
+
+    @property
+    def shown_body(self) -> str:
+        return self._shown(self.body)

@@ -6,8 +6,14 @@ from django.utils import timezone
 from eschool.homeschool.models import Notification
 
 
-def notification_send(*, user, key: str, title: str, body: str = "", url: str = "") -> bool:
+def notification_send(
+    *, user, key: str, title: str, body: str = "", url: str = "", params: dict | None = None
+) -> bool:
     """Put a notification in `user`'s centre once per `key`; False if it was already sent.
+
+    With `params`, `title` and `body` are English templates marked with
+    gettext_noop, e.g. title=gettext_noop("Cancelled: %(title)s"),
+    params={"title": session.title}: each reader sees them in their own language.
 
     Safe to call from retries and from several workers at once: the unique
     (user, key) constraint decides, not a check beforehand. Call it inside the
@@ -15,7 +21,9 @@ def notification_send(*, user, key: str, title: str, body: str = "", url: str = 
     """
     try:
         with transaction.atomic():
-            Notification.objects.create(user=user, key=key, title=title, body=body, url=url)
+            Notification.objects.create(
+                user=user, key=key, title=title, body=body, url=url, params=params
+            )
     except IntegrityError:
         return False
     return True

@@ -12,6 +12,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from eschool.accounts.models import Teacher
 from eschool.classroom.models import Session
@@ -250,7 +251,8 @@ def _notify_cancelled(session: Session, *, reason: str) -> None:
         notification_send(
             user=booking.learner,
             key=f"cancelled:{session.pk}",
-            title=_("Cancelled: %(title)s") % {"title": session.title},
-            body=reason,
+            title=gettext_noop("Cancelled: %(title)s"),
+            body=gettext_noop("%(reason)s") if reason else "",
+            params={"title": session.title, "reason": reason},
             url=url,
         )

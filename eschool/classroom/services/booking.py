@@ -9,14 +9,13 @@ turns a double click into one booking.
 
 import datetime as dt
 
-from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.db.models import CharField, Exists, F, OuterRef, Q, Value
 from django.db.models.functions import Cast, Concat
 from django.urls import reverse
-from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from eschool.accounts.models import Guardianship, Role, User
 from eschool.classroom.models import Booking, Session
@@ -256,18 +255,19 @@ def _still_eligible(booking: Booking) -> bool:
 
 def _notify_promoted(booking: Booking) -> None:
     session = booking.session
-    # The promoted learner is not the person whose request this is: write in
-    # the district's language.
-    with translation.override(settings.LANGUAGE_CODE):
-        title = _("You have a seat: %(title)s") % {"title": session.title}
-        body = _(
-            "A seat freed up and your place on the waitlist became a booking for %(when)s."
-        ) % {"when": timeutil.local(session.starts_at).strftime("%Y-%m-%d %H:%M")}
+    # Shown in the reader's language: the promoted learner is not the person
+    # whose request this is.
     notification_send(
         user=booking.learner,
         key=f"promoted:{booking.pk}:{booking.queued_at.timestamp()}",
-        title=title,
-        body=body,
+        title=gettext_noop("You have a seat: %(title)s"),
+        body=gettext_noop(
+            "A seat freed up and your place on the waitlist became a booking for %(when)s."
+        ),
+        params={
+            "title": session.title,
+            "when": timeutil.local(session.starts_at).strftime("%Y-%m-%d %H:%M"),
+        },
         url=_session_url(session),
     )
 
@@ -383,21 +383,20 @@ def reminders_send(*, at: dt.datetime | None = None) -> int:
         .order_by("session__starts_at", "pk")
     )
     sent = 0
-    with translation.override(settings.LANGUAGE_CODE):
-        for booking in due:
-            session = booking.session
-            minutes = max(1, round((session.starts_at - at).total_seconds() / 60))
-            with transaction.atomic():
-                sent += notification_send(
-                    user=booking.learner,
-                    key=reminder_key(session.pk),
-                    title=_("Starting in %(minutes)s minutes: %(title)s")
-                    % {"minutes": minutes, "title": session.title},
-                    body=_("%(title)s starts at %(time)s.")
-                    % {
-                        "title": session.title,
-                        "time": timeutil.local(session.starts_at).strftime("%H:%M"),
-                    },
-                    url=_session_url(session),
-                )
+    for booking in due:
+        session = booking.session
+        minutes = max(1, round((session.starts_at - at).total_seconds() / 60))
+        with transaction.atomic():
+            sent += notification_send(
+                user=booking.learner,
+                key=reminder_key(session.pk),
+                title=gettext_noop("Starting in %(minutes)s minutes: %(title)s"),
+                body=gettext_noop("%(title)s starts at %(time)s."),
+                params={
+                    "minutes": minutes,
+                    "title": session.title,
+                    "time": timeutil.local(session.starts_at).strftime("%H:%M"),
+                },
+                url=_session_url(session),
+            )
     return sent

@@ -255,12 +255,13 @@ def test_nobody_cancels_someone_elses_booking(clock, seated, student, stranger):
 # The waitlist --------------------------------------------------------------------------
 
 
-def promoted_notifications(user) -> list[str]:
-    return list(
-        Notification.objects.filter(user=user, key__startswith="promoted:").values_list(
-            "title", flat=True
-        )
-    )
+def promoted_notifications(user, language="zh-hans") -> list[str]:
+    """The titles as the learner reads them, in `language`."""
+    with translation.override(language):
+        return [
+            n.shown_title
+            for n in Notification.objects.filter(user=user, key__startswith="promoted:")
+        ]
 
 
 def test_a_freed_seat_goes_to_the_first_eligible_waiting_learner(clock, seated, school_a, student):
@@ -378,8 +379,13 @@ def test_reminders_go_once_ten_minutes_before(clock, seated, school_a, student, 
     assert reminders_send() == 0
     assert send_booking_reminders.call_local() == 0
 
-    reminders = Notification.objects.filter(key__startswith="reminder:")
-    assert list(reminders.values_list("user__name", "key", "title", "body", "url")) == [
+    reminders = Notification.objects.filter(key__startswith="reminder:").select_related("user")
+
+    def read_in(language):
+        with translation.override(language):
+            return [(n.user.name, n.key, n.shown_title, n.shown_body, n.url) for n in reminders]
+
+    assert read_in("zh-hans") == [
         (
             "张三",
             f"reminder:{session.pk}",
@@ -388,6 +394,11 @@ def test_reminders_go_once_ten_minutes_before(clock, seated, school_a, student, 
             f"/sessions/{session.pk}/",
         )
     ]
+    # The same notification, read by someone who switched to English.
+    assert read_in("en")[0][2:4] == (
+        "Starting in 10 minutes: 分数的加减",
+        "分数的加减 starts at 14:00.",
+    )
 
 
 def test_reminders_skip_started_sessions_and_disabled_accounts(clock, seated, student, stranger):

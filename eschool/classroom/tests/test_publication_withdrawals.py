@@ -32,9 +32,11 @@ def test_cancelling_notifies_confirmed_and_waitlisted_learners(
     session.refresh_from_db()
     assert session.status == Session.Status.CANCELLED
     assert session.cancel_reason == "老师生病，改期"
-    rows = Notification.objects.order_by("user__username").values_list(
-        "user__username", "key", "title", "body", "url"
-    )
+    with translation.override("en"):
+        rows = [
+            (n.user.username, n.key, n.shown_title, n.shown_body, n.url)
+            for n in Notification.objects.order_by("user__username").select_related("user")
+        ]
     key = f"cancelled:{session.pk}"
     url = f"/sessions/{session.pk}/"
     # Not the learner whose booking was already cancelled.
