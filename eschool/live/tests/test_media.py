@@ -5,6 +5,7 @@ from pathlib import Path
 
 import av
 import pytest
+from django.utils import translation
 
 from eschool.live.media import (
     MediaRefused,
@@ -104,7 +105,7 @@ def test_progress_rises_to_one(packaged):
 def test_a_text_file_named_mp4_is_refused_and_leaves_nothing(tmp_path):
     fake = tmp_path / "lesson.mp4"
     fake.write_text("this is not a video\n" * 50)
-    with pytest.raises(MediaRefused) as refused:
+    with translation.override("en"), pytest.raises(MediaRefused) as refused:
         package_vod(fake, tmp_path / "replay")
     assert refused.value.message == "This file is not a video we can read."
     assert sorted(p.name for p in tmp_path.iterdir()) == ["lesson.mp4"]
@@ -121,7 +122,7 @@ def test_an_audio_only_file_is_refused(tmp_path):
         frame.pts = 0
         for packet in [*stream.encode(frame), *stream.encode(None)]:
             out.mux(packet)
-    with pytest.raises(MediaRefused) as refused:
+    with translation.override("en"), pytest.raises(MediaRefused) as refused:
         package_vod(path, tmp_path / "replay")
     assert refused.value.message == "This file has no video in it."
     assert not (tmp_path / "replay").exists()
@@ -154,3 +155,11 @@ def test_webm_and_mkv_uploads_are_packaged(tmp_path):
         playlist = read_playlist(Path(master).parent / "90p" / "index.m3u8")
         assert playlist.ended
         assert playlist.duration == pytest.approx(2.0, abs=0.1)
+
+
+def test_the_refusal_is_in_the_readers_language(tmp_path):
+    fake = tmp_path / "lesson.mov"
+    fake.write_bytes(b"\x00\x01garbage" * 100)
+    with translation.override("zh-hans"), pytest.raises(MediaRefused) as refused:
+        package_vod(fake, tmp_path / "replay")
+    assert refused.value.message == "无法读取此文件，它不是可识别的视频。"
