@@ -1,0 +1,133 @@
+"""Recordings: upload a lesson, package it to HLS in a Huey job, publish it as the replay."""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.utils import translation
+from django.utils.translation import gettext_noop
+
+from eschool.classroom.models import Session
+from eschool.classroom.selectors import user_manages_timetable
+from eschool.core import timeutil
+from eschool.live.media import MediaRefused, package_vod, read_playlist
+from eschool.live.models import Recording
+
+PROGRESS_STEP = 0.05  # the database hears about progress at most every 5 %
+UNEXPECTED_FAILURE = gettext_noop("The recording could not be processed. Please try again.")
+
+
+def user_manages_recordings(user, session: Session) -> bool:
+    """The session's teacher or a district administrator."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    return user_manages_timetable(user) or (
+        session.teacher_id is not None and session.teacher_id == user.pk
+    )
+
+
+def _upload_dir() -> Path:
+    return Path(settings.ESCHOOL_PRIVATE_ROOT) / "uploads"
+
+
+def _replay_dir(recording: Recording) -> Path:
+    return Path(settings.MEDIA_ROOT) / "replays" / str(recording.session_id) / str(recording.pk)
+
+
+def recording_upload(*, actor, session: Session, uploaded_file) -> Recording:
+    """Keep an uploaded lesson privately and queue its packaging; the teacher or an admin."""
+    if not user_manages_recordings(actor, session):
+        raise PermissionDenied
+    folder = _upload_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    suffix = Path(uploaded_file.name or "").suffix.lower()[:10]
+    source = folder / f"{uuid.uuid4().hex}{suffix}"
+    with open(source, "wb") as out:
+        for chunk in uploaded_file.chunks():
+            out.write(chunk)
+    try:
+        with transaction.atomic():
+            recording = Recording.objects.create(
+                session=session,
+                kind=Recording.Kind.UPLOAD,
+                status=Recording.Status.PROCESSING,
+                source_name=(uploaded_file.name or "")[:255],
+                upload_path=str(source.relative_to(folder)),
+            )
+            from eschool.live.tasks import package_recording
+
+            transaction.on_commit(lambda: package_recording(recording.pk))
+    except BaseException:
+        source.unlink(missing_ok=True)
+        raise
+    return recording
+
+
+def recording_package(*, recording_id: int) -> Recording:
+    """Package a recording to HLS under MEDIA_ROOT/replays/; ready, or failed with a message.
+
+    The replay appears all at once or not at all (package_vod publishes atomically), and the
+    private upload is deleted whatever happens.
+    """
+    recording = Recording.objects.get(pk=recording_id)
+    source = _upload_dir() / recording.upload_path if recording.upload_path else None
+    if recording.status != Recording.Status.PROCESSING or source is None:
+        return recording
+    out_dir = _replay_dir(recording)
+    reported = [recording.progress]
+
+    def on_progress(fraction: float) -> None:
+        if fraction < 1.0 and fraction < reported[0] + PROGRESS_STEP:
+            return
+        # Never moves progress backwards, even if two workers ran the same job.
+        Recording.objects.filter(
+            pk=recording.pk, status=Recording.Status.PROCESSING, progress__lt=fraction
+        ).update(progress=fraction, updated_at=timeutil.now())
+        reported[0] = fraction
+
+    try:
+        # The message is stored in English (the msgid) and translated for each reader.
+        with translation.override("en"):
+            master = package_vod(
+                source,
+                out_dir,
+                renditions=tuple(tuple(size) for size in settings.ESCHOOL_REPLAY_RENDITIONS),
+                on_progress=on_progress,
+            )
+    except MediaRefused as refused:
+        recording.status = Recording.Status.FAILED
+        recording.error = refused.message
+    except Exception:
+        recording.status = Recording.Status.FAILED
+        recording.error = UNEXPECTED_FAILURE
+        _save_outcome(recording)
+        raise
+    else:
+        first = read_playlist(master).variants[0]["URI"]
+        recording.duration_seconds = round(read_playlist(master.parent / first).duration, 3)
+        recording.status = Recording.Status.READY
+        recording.progress = 1.0
+        recording.hls_path = master.relative_to(Path(settings.MEDIA_ROOT)).as_posix()
+    finally:
+        source.unlink(missing_ok=True)
+    _save_outcome(recording)
+    return recording
+
+
+def _save_outcome(recording: Recording) -> None:
+    recording.upload_path = ""
+    recording.save(
+        update_fields=[
+            "status",
+            "error",
+            "progress",
+            "duration_seconds",
+            "hls_path",
+            "upload_path",
+            "updated_at",
+        ]
+    )

@@ -1,0 +1,133 @@
+"""Uploaded recordings: kept privately, packaged to an HLS replay by the job, refused when broken."""
+
+import datetime as dt
+
+import pytest
+from django.core.exceptions import PermissionDenied
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import translation
+
+from eschool.classroom.models import Session
+from eschool.core import timeutil
+from eschool.live import services, tasks
+from eschool.live.media import make_test_video, read_playlist
+from eschool.live.models import Recording
+from eschool.org.models import Stage
+
+
+@pytest.fixture
+def folders(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.ESCHOOL_PRIVATE_ROOT = tmp_path / "private"
+    settings.ESCHOOL_REPLAY_RENDITIONS = ((320, 180),)
+    return tmp_path
+
+
+@pytest.fixture
+def session(teacher):
+    day = dt.date(2026, 12, 7)
+    return Session.objects.create(
+        day=day,
+        starts_at=timeutil.at_local(day, dt.time(8, 0)),
+        ends_at=timeutil.at_local(day, dt.time(8, 40)),
+        title="分数的加减",
+        stage=Stage.JUNIOR,
+        teacher=teacher.teacher,
+    )
+
+
+@pytest.fixture(scope="module")
+def clip(tmp_path_factory):
+    path = tmp_path_factory.mktemp("clip") / "lesson.mp4"
+    return make_test_video(path, seconds=5, width=320, height=180).read_bytes()
+
+
+def upload(actor, session, name, content, django_capture_on_commit_callbacks):
+    file = SimpleUploadedFile(name, content, content_type="application/octet-stream")
+    # The job is queued after the commit; the test runs it itself, so drop the callback.
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        recording = services.recording_upload(actor=actor, session=session, uploaded_file=file)
+    assert len(callbacks) == 1
+    return recording
+
+
+def test_an_uploaded_lesson_becomes_a_ready_replay(
+    folders, session, teacher, clip, django_capture_on_commit_callbacks
+):
+    recording = upload(teacher, session, "第一课.mp4", clip, django_capture_on_commit_callbacks)
+    assert recording.status == Recording.Status.PROCESSING
+    assert recording.source_name == "第一课.mp4"
+    source = folders / "private" / "uploads" / recording.upload_path
+    assert source.read_bytes() == clip
+    assert not (folders / "media").exists()  # never public while waiting
+
+    services.recording_package(recording_id=recording.pk)
+
+    recording.refresh_from_db()
+    assert recording.status == Recording.Status.READY
+    assert recording.progress == 1.0
+    assert recording.error == ""
+    assert recording.duration_seconds == pytest.approx(5.0, abs=0.1)
+    assert recording.hls_path == f"replays/{session.pk}/{recording.pk}/master.m3u8"
+    master = folders / "media" / recording.hls_path
+    variants = read_playlist(master).variants
+    assert [v["RESOLUTION"] for v in variants] == ["320x180"]
+    assert read_playlist(master.parent / variants[0]["URI"]).ended
+    assert not source.exists()
+    assert recording.upload_path == ""
+
+
+def test_progress_is_written_at_most_every_five_percent(
+    folders, session, teacher, clip, django_capture_on_commit_callbacks
+):
+    recording = upload(teacher, session, "a.mp4", clip, django_capture_on_commit_callbacks)
+    with CaptureQueriesContext(connection) as queries:
+        services.recording_package(recording_id=recording.pk)
+    updates = [q["sql"] for q in queries if q["sql"].startswith('UPDATE "live_recording"')]
+    # Progress steps of at least 5 % below 100 %: at most 19, then 1.0, then the outcome.
+    assert 3 <= len(updates) <= 21
+
+
+def test_a_text_file_is_refused_with_a_message_and_no_replay(
+    folders, session, teacher, django_capture_on_commit_callbacks
+):
+    recording = upload(
+        teacher,
+        session,
+        "notes.mp4",
+        "这不是视频".encode() * 100,
+        django_capture_on_commit_callbacks,
+    )
+    source = folders / "private" / "uploads" / recording.upload_path
+    services.recording_package(recording_id=recording.pk)
+    recording.refresh_from_db()
+    assert recording.status == Recording.Status.FAILED
+    assert recording.error == "This file is not a video we can read."
+    assert recording.hls_path == ""
+    with translation.override("zh-hans"):
+        assert recording.error_message == "无法读取此文件，它不是可识别的视频。"
+    with translation.override("en"):
+        assert recording.error_message == "This file is not a video we can read."
+    assert not (folders / "media" / "replays").exists()
+    assert not source.exists()
+
+
+def test_a_student_cannot_upload(folders, session, student):
+    file = SimpleUploadedFile("a.mp4", b"x")
+    with pytest.raises(PermissionDenied):
+        services.recording_upload(actor=student, session=session, uploaded_file=file)
+    assert Recording.objects.count() == 0
+    assert not (folders / "private").exists()
+
+
+def test_a_district_admin_can_upload_and_the_job_is_a_huey_task(
+    folders, session, district_admin, django_capture_on_commit_callbacks
+):
+    recording = upload(district_admin, session, "a.webm", b"x", django_capture_on_commit_callbacks)
+    assert recording.session == session
+    assert callable(tasks.package_recording.call_local)
+    tasks.package_recording.call_local(recording.pk)
+    recording.refresh_from_db()
+    assert recording.status == Recording.Status.FAILED
