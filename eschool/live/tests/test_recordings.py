@@ -6,12 +6,14 @@ import pytest
 from django.core.exceptions import PermissionDenied
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
+from django.template.loader import render_to_string
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 from django.utils import translation
 
 from eschool.classroom.models import Session
 from eschool.core import timeutil
-from eschool.live import services, tasks
+from eschool.live import selectors, services, tasks
 from eschool.live.media import make_test_video, read_playlist
 from eschool.live.models import Recording
 from eschool.org.models import Stage
@@ -131,3 +133,29 @@ def test_a_district_admin_can_upload_and_the_job_is_a_huey_task(
     tasks.package_recording.call_local(recording.pk)
     recording.refresh_from_db()
     assert recording.status == Recording.Status.FAILED
+
+
+def test_the_session_page_shows_the_latest_ready_replay(client, session, district_admin):
+    Recording.objects.create(session=session, status=Recording.Status.FAILED, error="x")
+    ready = Recording.objects.create(
+        session=session,
+        status=Recording.Status.READY,
+        progress=1.0,
+        hls_path=f"replays/{session.pk}/7/master.m3u8",
+        duration_seconds=5.0,
+    )
+    assert selectors.replay_of(session) == ready
+    client.force_login(district_admin)  # sees the day before it is published
+    page = client.get(reverse("classroom:session", args=[session.pk]))
+    assert page.status_code == 200
+    assert (
+        f'<video controls playsinline preload="metadata" src="/media/replays/{session.pk}/7/'
+        'master.m3u8"></video>' in page.content.decode()
+    )
+
+
+def test_no_replay_renders_nothing_and_costs_one_query(session, rf, django_assert_num_queries):
+    Recording.objects.create(session=session, status=Recording.Status.PROCESSING)
+    with django_assert_num_queries(1):
+        html = render_to_string("live/_replay.html", {"session": session})
+    assert html.strip() == ""
