@@ -148,8 +148,9 @@ def test_the_session_page_reads_the_booking_in_one_query(
     client.force_login(student)
     client.get(reverse("classroom:session", args=[session.pk]))
     # session, user, the session with its relations, its grades, the learner's
-    # booking, the learner's student record (audience check), unread notifications
-    with django_assert_num_queries(7):
+    # booking, the learner's student record (audience check), unread notifications,
+    # the session's latest replay
+    with django_assert_num_queries(8):
         client.get(reverse("classroom:session", args=[session.pk]))
 
 
