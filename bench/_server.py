@@ -47,3 +47,15 @@ def start_server(
             time.sleep(0.2)
     server.terminate()
     raise RuntimeError("uvicorn did not answer within 30 s")
+
+
+def stop_server(server: subprocess.Popen | None) -> None:
+    """Stop a server from start_server (if one was started), killing it after 10 s."""
+    if server is None:
+        return
+    server.terminate()
+    try:
+        server.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        server.kill()
+        server.wait()

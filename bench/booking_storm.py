@@ -20,14 +20,13 @@ import datetime as dt
 import os
 import secrets
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
-from _server import free_port, start_server
+from _server import free_port, start_server, stop_server
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/bench_booking"
@@ -292,13 +291,7 @@ def main() -> int:
             return 1
         return 0
     finally:
-        if server is not None:
-            server.terminate()
-            try:
-                server.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                server.kill()
-                server.wait()
+        stop_server(server)
         shutil.rmtree(temp, ignore_errors=True)
         drop_database(url)
 

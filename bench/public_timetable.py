@@ -15,7 +15,6 @@ import argparse
 import asyncio
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
@@ -25,6 +24,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
+from _server import stop_server  # noqa: E402 - after the path is set
 from timetable_page import (  # noqa: E402 - after the path is set
     create_day,
     fetch,
@@ -165,13 +165,7 @@ def main() -> int:
         print(f"page_to_static_ratio: {page['rps'] / static_page['rps']:.2f}")
         return 0
     finally:
-        if server is not None:
-            server.terminate()
-            try:
-                server.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                server.kill()
-                server.wait()
+        stop_server(server)
         shutil.rmtree(temp, ignore_errors=True)
 
 

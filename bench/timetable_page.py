@@ -14,13 +14,12 @@ import asyncio
 import datetime as dt
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-from _server import free_port, start_server
+from _server import free_port, start_server, stop_server
 
 ROOT = Path(__file__).resolve().parent.parent
 SESSIONS = 200
@@ -218,13 +217,7 @@ def main() -> int:
         print(f"page_to_static_ratio: {page_rps / static_rps:.2f}")
         return 0
     finally:
-        if server is not None:
-            server.terminate()
-            try:
-                server.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                server.kill()
-                server.wait()
+        stop_server(server)
         shutil.rmtree(temp, ignore_errors=True)
 
 
