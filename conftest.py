@@ -26,3 +26,13 @@ def _empty_cache():
 
     cache.clear()
     yield
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _background_jobs_run_in_the_test():
+    # A job enqueued by a test runs at once, in the test, with in-memory storage:
+    # it never lands in the development queue (var/huey.sqlite3) or in Redis.
+    from huey.contrib.djhuey import HUEY
+
+    HUEY.immediate = True
+    yield

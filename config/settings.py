@@ -47,6 +47,7 @@ STATICFILES_DIRS = [
     # Front-end libraries come from the npm registry (package-lock.json) and are
     # served by eSchool itself: many users cannot reach public CDNs.
     ("vendor/htmx", BASE_DIR / "node_modules" / "htmx.org" / "dist"),
+    ("vendor/hls", BASE_DIR / "node_modules" / "hls.js" / "dist"),
 ]
 
 INSTALLED_APPS = [

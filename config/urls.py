@@ -4,6 +4,13 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 from django.views.static import serve
 
+
+def media(request, path):
+    # In development the app serves MEDIA_ROOT itself (read per request, so tests
+    # can point it elsewhere); in production nginx or a CDN serves it.
+    return serve(request, path, document_root=settings.MEDIA_ROOT)
+
+
 urlpatterns = [
     # Browsers ask for /favicon.ico whatever the page says.
     path(
@@ -16,9 +23,5 @@ urlpatterns = [
     path("accounts/", include("eschool.accounts.urls")),
     path("manage/", include("eschool.org.urls")),
     path("", include("eschool.homeschool.urls")),
-    path(
-        f"{settings.MEDIA_URL.strip('/')}/<path:path>",
-        serve,
-        {"document_root": settings.MEDIA_ROOT},
-    ),
+    path(f"{settings.MEDIA_URL.strip('/')}/<path:path>", media),
 ]

@@ -148,10 +148,12 @@ def test_the_session_page_shows_the_latest_ready_replay(client, session, distric
     client.force_login(district_admin)  # sees the day before it is published
     page = client.get(reverse("classroom:session", args=[session.pk]))
     assert page.status_code == 200
-    assert (
-        f'<video controls playsinline preload="metadata" src="/media/replays/{session.pk}/7/'
-        'master.m3u8"></video>' in page.content.decode()
-    )
+    html = page.content.decode()
+    assert f'data-hls="/media/replays/{session.pk}/7/master.m3u8"' in html
+    # hls.js for browsers without native HLS, served by eSchool itself (no CDN).
+    assert '<script src="/static/vendor/hls/hls.light.min.js" defer></script>' in html
+    assert client.get("/static/vendor/hls/hls.light.min.js").status_code == 200
+    assert client.get("/static/js/replay.js").status_code == 200
 
 
 def test_no_replay_renders_nothing_and_costs_one_query(session, rf, django_assert_num_queries):
