@@ -120,6 +120,26 @@ def _save(session: Session, grades: list[Grade], *, create: bool) -> None:
         ) from error
 
 
+def _write(session: Session, *, grades: list[Grade], **fields) -> Session:
+    """Check `fields` and save them on `session` (new or existing), teacher row locked."""
+    with transaction.atomic():
+        _lock_teacher(fields["teacher"])
+        _validate(
+            session=session if session.pk else None,
+            starts_at=fields["starts_at"],
+            ends_at=fields["ends_at"],
+            stage=fields["stage"],
+            grades=grades,
+            teacher=fields["teacher"],
+            kind=fields["kind"],
+        )
+        for name, value in fields.items():
+            setattr(session, name, value)
+        session.day = timeutil.local(session.starts_at).date()
+        _save(session, grades, create=session.pk is None)
+    return session
+
+
 def session_create(
     *,
     actor,
@@ -141,31 +161,19 @@ def session_create(
     gives another scheduled session at an overlapping time.
     """
     _check_actor(actor)
-    grades = list(grades)
-    with transaction.atomic():
-        _lock_teacher(teacher)
-        _validate(
-            session=None,
-            starts_at=starts_at,
-            ends_at=ends_at,
-            stage=stage,
-            grades=grades,
-            teacher=teacher,
-            kind=kind,
-        )
-        session = Session(
-            kind=kind,
-            title=title,
-            description=description,
-            stage=stage,
-            subject=subject,
-            teacher=teacher,
-            starts_at=starts_at,
-            ends_at=ends_at,
-            day=timeutil.local(starts_at).date(),
-        )
-        _save(session, grades, create=True)
-        timetable_changed(session.day)
+    session = _write(
+        Session(),
+        starts_at=starts_at,
+        ends_at=ends_at,
+        stage=stage,
+        grades=list(grades),
+        title=title,
+        kind=kind,
+        subject=subject,
+        teacher=teacher,
+        description=description,
+    )
+    timetable_changed(session.day)
     return session
 
 
@@ -188,32 +196,22 @@ def session_update(
     Both the old and the new day count as changed.
     """
     _check_actor(actor)
-    grades = list(grades)
     old_day = session.day
-    with transaction.atomic():
-        _lock_teacher(teacher)
-        _validate(
-            session=session,
-            starts_at=starts_at,
-            ends_at=ends_at,
-            stage=stage,
-            grades=grades,
-            teacher=teacher,
-            kind=kind,
-        )
-        session.kind = kind
-        session.title = title
-        session.description = description
-        session.stage = stage
-        session.subject = subject
-        session.teacher = teacher
-        session.starts_at = starts_at
-        session.ends_at = ends_at
-        session.day = timeutil.local(starts_at).date()
-        _save(session, grades, create=False)
-        timetable_changed(old_day)
-        if session.day != old_day:
-            timetable_changed(session.day)
+    _write(
+        session,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        stage=stage,
+        grades=list(grades),
+        title=title,
+        kind=kind,
+        subject=subject,
+        teacher=teacher,
+        description=description,
+    )
+    timetable_changed(old_day)
+    if session.day != old_day:
+        timetable_changed(session.day)
     return session
 
 
