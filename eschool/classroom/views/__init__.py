@@ -3,6 +3,7 @@ import json
 import time
 from functools import wraps
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.cache import cache
@@ -223,14 +224,19 @@ def _managed_session(pk: int) -> Session:
     return session
 
 
-def _save_form(request, form: SessionForm, save) -> Session | None:
-    """Call the service; its errors go next to the fields they concern."""
+def call_service(form: forms.Form, call, *, fields: dict | None = None):
+    """Call the service; its ValidationErrors go next to the fields they concern.
+
+    `fields` maps a service argument to the form field that holds it. Returns
+    what the service returned, or None when it refused (the form has the errors).
+    """
     try:
-        return save(**form.service_arguments())
+        return call()
     except ValidationError as error:
+        fields = fields or {}
         for name, problems in error.message_dict.items():
-            field = SessionForm.SERVICE_FIELDS.get(name, name)
-            form.add_error(field if field in form.fields else None, problems)
+            name = fields.get(name, name)
+            form.add_error(name if name in form.fields else None, problems)
     return None
 
 
@@ -239,10 +245,10 @@ def session_new(request):
     if request.method == "POST":
         form = SessionForm(request.POST)
         if form.is_valid():
-            session = _save_form(
-                request,
+            session = call_service(
                 form,
-                lambda **arguments: services.session_create(actor=request.user, **arguments),
+                lambda: services.session_create(actor=request.user, **form.service_arguments()),
+                fields=SessionForm.SERVICE_FIELDS,
             )
             if session is not None:
                 messages.success(request, _("The session is on the timetable."))
@@ -262,12 +268,12 @@ def session_edit(request, pk: int):
     if request.method == "POST":
         form = SessionForm(request.POST)
         if form.is_valid():
-            saved = _save_form(
-                request,
+            saved = call_service(
                 form,
-                lambda **arguments: services.session_update(
-                    actor=request.user, session=session, **arguments
+                lambda: services.session_update(
+                    actor=request.user, session=session, **form.service_arguments()
                 ),
+                fields=SessionForm.SERVICE_FIELDS,
             )
             if saved is not None:
                 messages.success(request, _("The session is saved."))

@@ -6,7 +6,6 @@ from pathlib import PurePath
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -19,7 +18,7 @@ from eschool.classroom.models import Course, Kind, Material, Speaker
 from eschool.classroom.selectors import courses as course_selectors
 from eschool.classroom.services import courses as course_services
 from eschool.classroom.services.booking import MAX_SEATS
-from eschool.classroom.views import _public_cache, district_admin_required
+from eschool.classroom.views import _public_cache, call_service, district_admin_required
 from eschool.core import timeutil
 from eschool.org.importing.export import content_disposition
 from eschool.org.models import Grade, Stage, Subject
@@ -186,18 +185,6 @@ class MaterialForm(forms.Form):
     )
 
 
-def _call_service(form: forms.Form, call, *, fields: dict | None = None):
-    """Call the service; its errors go next to the fields they concern."""
-    try:
-        return call()
-    except ValidationError as error:
-        fields = fields or {}
-        for name, problems in error.message_dict.items():
-            name = fields.get(name, name)
-            form.add_error(name if name in form.fields else None, problems)
-    return None
-
-
 # Public pages ----------------------------------------------------------------------
 
 
@@ -301,7 +288,7 @@ def course_new(request):
     if request.method == "POST":
         form = CourseForm(request.POST, request.FILES)
         if form.is_valid():
-            course = _call_service(
+            course = call_service(
                 form,
                 lambda: course_services.course_create(
                     actor=request.user, **form.service_arguments()
@@ -321,7 +308,7 @@ def course_edit(request, pk: int):
     if request.method == "POST":
         form = CourseForm(request.POST, request.FILES)
         if form.is_valid():
-            saved = _call_service(
+            saved = call_service(
                 form,
                 lambda: course_services.course_update(
                     actor=request.user,
@@ -344,7 +331,7 @@ def course_session_new(request, pk: int):
     if request.method == "POST":
         form = CourseSessionForm(request.POST)
         if form.is_valid():
-            session = _call_service(
+            session = call_service(
                 form,
                 lambda: course_services.course_session_add(
                     actor=request.user, course=course, **form.service_arguments()
@@ -376,7 +363,7 @@ def material_manage(request, pk: int):
     if request.method == "POST":
         form = MaterialForm(request.POST, request.FILES)
         if form.is_valid():
-            material = _call_service(
+            material = call_service(
                 form,
                 lambda: course_services.material_add(
                     actor=request.user,
@@ -421,7 +408,7 @@ def speaker_new(request):
     if request.method == "POST":
         form = SpeakerForm(request.POST, request.FILES)
         if form.is_valid():
-            speaker = _call_service(
+            speaker = call_service(
                 form,
                 lambda: course_services.speaker_create(
                     actor=request.user, **form.service_arguments()
@@ -443,7 +430,7 @@ def speaker_edit(request, pk: int):
     if request.method == "POST":
         form = SpeakerForm(request.POST, request.FILES)
         if form.is_valid():
-            saved = _call_service(
+            saved = call_service(
                 form,
                 lambda: course_services.speaker_update(
                     actor=request.user,
