@@ -14,6 +14,15 @@ from eschool.accounts.models import Guardianship, OutsideLearner, Role, Student,
 from eschool.org.models import Grade, Homeroom, Region, School, Stage, Subject
 
 PASSWORD = "correct-horse-42"
+# The personas (fixture names) who may not change the timetable or courses.
+NOT_DISTRICT_ADMINS = [
+    "school_admin",
+    "teacher",
+    "student",
+    "parent",
+    "stranger",
+    "outside_learner",
+]
 
 
 def make_user(username, name, role, *, school=None, phone=None, password=PASSWORD, **extra):

@@ -4,6 +4,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from eschool.classroom.models import Course, Material, Session, Speaker
+from eschool.core.testing import NOT_DISTRICT_ADMINS
 from eschool.core.tests.test_uploads import PDF_BYTES, huge_png_bytes, png_bytes
 from eschool.org.models import Grade, Subject
 
@@ -11,15 +12,6 @@ from .conftest import TOMORROW
 from .courses_helpers import add_material, files_under, lecture_series, use_tmp_storage
 
 pytestmark = pytest.mark.django_db
-
-NOT_DISTRICT_ADMINS = [
-    "school_admin",
-    "teacher",
-    "student",
-    "parent",
-    "stranger",
-    "outside_learner",
-]
 
 
 @pytest.fixture(autouse=True)

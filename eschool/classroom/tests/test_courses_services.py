@@ -10,6 +10,7 @@ from PIL import Image
 
 from eschool.classroom.models import Course, Kind, Material, Session, Speaker
 from eschool.classroom.services import courses as course_services
+from eschool.core.testing import NOT_DISTRICT_ADMINS
 from eschool.core.tests.test_uploads import PDF_BYTES, png_bytes
 from eschool.org.models import Grade, Stage, Subject
 
@@ -24,15 +25,6 @@ from .courses_helpers import (
 )
 
 pytestmark = pytest.mark.django_db
-
-NOT_DISTRICT_ADMINS = [
-    "school_admin",
-    "teacher",
-    "student",
-    "parent",
-    "stranger",
-    "outside_learner",
-]
 
 
 @pytest.fixture(autouse=True)

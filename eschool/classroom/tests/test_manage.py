@@ -5,20 +5,12 @@ from django.core.exceptions import PermissionDenied, ValidationError
 
 from eschool.classroom import services
 from eschool.classroom.models import Session
+from eschool.core.testing import NOT_DISTRICT_ADMINS
 from eschool.org.models import Grade, Stage, Subject
 
 from .conftest import TODAY, TOMORROW, shanghai
 
 pytestmark = pytest.mark.django_db
-
-NOT_DISTRICT_ADMINS = [
-    "school_admin",
-    "teacher",
-    "student",
-    "parent",
-    "stranger",
-    "outside_learner",
-]
 
 
 def form_data(**changes):
