@@ -50,3 +50,62 @@ class Recording(models.Model):
     def error_message(self) -> str:
         """The failure in the reader's language (stored as the English msgid)."""
         return gettext(self.error) if self.error else ""
+
+
+def new_stream_key() -> str:
+    import secrets
+
+    return secrets.token_urlsafe(18)
+
+
+class Broadcast(models.Model):
+    """A session's live broadcast: one per session, however often the teacher reconnects.
+
+    Its playlist (MEDIA_ROOT/live/<session>/index.m3u8) is an EVENT playlist while live; when
+    the broadcast ends it is closed with #EXT-X-ENDLIST and the same URL is the replay, recorded
+    as a Recording of kind LIVE.
+    """
+
+    class Status(models.TextChoices):
+        WAITING = "waiting", _("Not started")
+        LIVE = "live", _("Live")
+        ENDED = "ended", _("Ended")
+
+    class Source(models.TextChoices):
+        BROWSER = "browser", _("Browser")
+        RTMP = "rtmp", _("OBS (RTMP)")
+
+    session = models.OneToOneField(
+        "classroom.Session",
+        on_delete=models.CASCADE,
+        related_name="broadcast",
+        verbose_name=_("session"),
+    )
+    status = models.CharField(
+        _("status"), max_length=8, choices=Status.choices, default=Status.WAITING
+    )
+    source = models.CharField(_("source"), max_length=8, choices=Source.choices, blank=True)
+    # The secret an OBS user types as the stream key; the teacher can renew it.
+    stream_key = models.CharField(max_length=32, unique=True, default=new_stream_key)
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    ended_at = models.DateTimeField(_("ended at"), null=True, blank=True)
+    # When media last arrived; a LIVE broadcast silent for too long is closed by recovery.
+    last_media_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # Relative to MEDIA_ROOT, e.g. live/<session>/index.m3u8.
+    hls_path = models.CharField(_("playlist path"), max_length=255, blank=True)
+    recording = models.OneToOneField(
+        Recording,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="broadcast",
+        verbose_name=_("replay"),
+    )
+
+    class Meta:
+        verbose_name = _("broadcast")
+        verbose_name_plural = _("broadcasts")
+        indexes = [models.Index(fields=["status", "last_media_at"], name="live_bc_status_media")]
+
+    def __str__(self) -> str:
+        return f"{self.session_id} ({self.status})"
