@@ -99,3 +99,37 @@ def media_root(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.ESCHOOL_PRIVATE_ROOT = tmp_path / "private"
     return settings.MEDIA_ROOT
+
+
+@pytest.fixture
+def asgi_server(transactional_db, media_root):
+    """The whole ASGI application (HTTP and WebSockets) served by uvicorn in a thread.
+
+    Django's live_server speaks only HTTP; pages that open WebSockets need this one. It shares
+    the test database and settings with the test, and is stopped after it.
+    """
+    import socket
+    import threading
+
+    import uvicorn
+
+    from config.asgi import application
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = uvicorn.Server(
+        uvicorn.Config(application, host="127.0.0.1", port=port, log_level="warning", ws="auto")
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    import time
+
+    deadline = time.monotonic() + 15
+    while not server.started:  # waits for readiness, not for a guessed time
+        if time.monotonic() > deadline or not thread.is_alive():
+            pytest.fail("the ASGI test server did not start")
+        time.sleep(0.02)
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(timeout=10)
