@@ -109,3 +109,28 @@ class Broadcast(models.Model):
 
     def __str__(self) -> str:
         return f"{self.session_id} ({self.status})"
+
+
+class Chapter(models.Model):
+    """A title the teacher puts at a time in a replay; viewers click it to jump there.
+
+    Belongs to the recording (not the session) because its times only mean something in that
+    video: a new upload starts with no chapters.
+    """
+
+    recording = models.ForeignKey(
+        Recording,
+        on_delete=models.CASCADE,
+        related_name="chapters",
+        verbose_name=_("replay"),
+    )
+    at_seconds = models.PositiveIntegerField(_("time (seconds)"))
+    title = models.CharField(_("title"), max_length=120)
+
+    class Meta:
+        verbose_name = _("chapter")
+        verbose_name_plural = _("chapters")
+        ordering = ["recording", "at_seconds", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.at_seconds}s {self.title}"
