@@ -210,6 +210,8 @@ ESCHOOL_MAX_MATERIAL_BYTES = int(os.environ.get("ESCHOOL_MAX_MATERIAL_BYTES", 50
 ESCHOOL_MAX_IMAGE_PIXELS = int(os.environ.get("ESCHOOL_MAX_IMAGE_PIXELS", 40_000_000))
 # Replays (eschool/live): the HLS renditions an uploaded recording is transcoded to.
 ESCHOOL_REPLAY_RENDITIONS = ((1280, 720), (640, 360))
+# Recorded lessons uploaded in chunks (eschool/live/chunked.py): larger files are refused first.
+ESCHOOL_MAX_VIDEO_BYTES = int(os.environ.get("ESCHOOL_MAX_VIDEO_BYTES", 2 * 1024**3))
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 # Security -------------------------------------------------------------------------
