@@ -6,16 +6,17 @@ import uuid
 from pathlib import Path
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import translation
+from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from eschool.classroom.models import Session
 from eschool.classroom.selectors import user_manages_timetable
 from eschool.core import timeutil
 from eschool.live.media import MediaRefused, package_vod, read_playlist
-from eschool.live.models import Recording
+from eschool.live.models import Chapter, Recording
 
 PROGRESS_STEP = 0.05  # the database hears about progress at most every 5 %
 UNEXPECTED_FAILURE = gettext_noop("The recording could not be processed. Please try again.")
@@ -131,3 +132,67 @@ def _save_outcome(recording: Recording) -> None:
             "updated_at",
         ]
     )
+
+
+# --------------------------------------------------------------------------- chunked uploads
+
+
+def recording_from_file(*, actor, session: Session, path: Path, name: str) -> Recording:
+    """Queue the packaging of a lesson already assembled in the private uploads folder.
+
+    The resumable upload (eschool/live/chunked.py) builds the file piece by piece; this is
+    recording_upload without the copying. The file is deleted if the recording is not made.
+    """
+    if not user_manages_recordings(actor, session):
+        raise PermissionDenied
+    path = Path(path)
+    try:
+        with transaction.atomic():
+            recording = Recording.objects.create(
+                session=session,
+                kind=Recording.Kind.UPLOAD,
+                status=Recording.Status.PROCESSING,
+                source_name=name[:255],
+                upload_path=str(path.relative_to(_upload_dir())),
+            )
+            from eschool.live.tasks import package_recording
+
+            transaction.on_commit(lambda: package_recording(recording.pk))
+    except BaseException:
+        path.unlink(missing_ok=True)
+        raise
+    return recording
+
+
+# --------------------------------------------------------------------------- chapters
+
+CHAPTERS_PER_REPLAY = 100
+
+
+def chapter_add(*, actor, recording: Recording, at_seconds: int, title: str) -> Chapter:
+    """A title at a time of a ready replay; the session's teacher or a district admin."""
+    if not user_manages_recordings(actor, recording.session):
+        raise PermissionDenied
+    title = " ".join((title or "").split())
+    errors: dict[str, list[str]] = {}
+    if not title:
+        errors["title"] = [_("Give the chapter a title.")]
+    elif len(title) > Chapter._meta.get_field("title").max_length:
+        errors["title"] = [_("A chapter title has at most 120 characters.")]
+    if at_seconds < 0 or (
+        recording.duration_seconds is not None and at_seconds > recording.duration_seconds
+    ):
+        errors["at_seconds"] = [_("This time is not inside the replay.")]
+    if recording.status != Recording.Status.READY:
+        errors["__all__"] = [_("Chapters can be added once the replay is ready.")]
+    elif Chapter.objects.filter(recording=recording).count() >= CHAPTERS_PER_REPLAY:
+        errors["__all__"] = [_("A replay has at most 100 chapters.")]
+    if errors:
+        raise ValidationError(errors)
+    return Chapter.objects.create(recording=recording, at_seconds=at_seconds, title=title)
+
+
+def chapter_remove(*, actor, chapter: Chapter) -> None:
+    if not user_manages_recordings(actor, chapter.recording.session):
+        raise PermissionDenied
+    chapter.delete()
