@@ -171,6 +171,8 @@ def _tone_frame(tone: bytes, start: int, count: int, layout: str) -> av.AudioFra
 class Segment:
     uri: str
     duration: float
+    # True for the first segment after a reconnect: timestamps and encoder settings may jump.
+    discontinuity: bool = False
 
 
 @dataclass
@@ -211,6 +213,7 @@ def read_playlist(path: str | Path) -> Playlist:
     playlist = Playlist()
     pending_duration: float | None = None
     pending_variant: dict[str, str] | None = None
+    pending_discontinuity = False
     for raw in Path(path).read_text(encoding="utf-8").splitlines():
         line = raw.strip()
         if not line:
@@ -223,6 +226,8 @@ def read_playlist(path: str | Path) -> Playlist:
             playlist.media_sequence = int(line.split(":", 1)[1])
         elif line == "#EXT-X-ENDLIST":
             playlist.ended = True
+        elif line == "#EXT-X-DISCONTINUITY":
+            pending_discontinuity = True
         elif line.startswith("#EXTINF:"):
             pending_duration = float(line.split(":", 1)[1].split(",", 1)[0])
         elif line.startswith("#EXT-X-STREAM-INF:"):
@@ -232,8 +237,13 @@ def read_playlist(path: str | Path) -> Playlist:
                 playlist.variants.append({**pending_variant, "URI": line})
                 pending_variant = None
             elif pending_duration is not None:
-                playlist.segments.append(Segment(uri=line, duration=pending_duration))
+                playlist.segments.append(
+                    Segment(
+                        uri=line, duration=pending_duration, discontinuity=pending_discontinuity
+                    )
+                )
                 pending_duration = None
+                pending_discontinuity = False
     return playlist
 
 
@@ -243,6 +253,8 @@ def write_media_playlist(path: Path, segments: list[Segment], *, ended: bool, vo
     lines = ["#EXTM3U", "#EXT-X-VERSION:3", f"#EXT-X-TARGETDURATION:{max(1, target)}"]
     lines += ["#EXT-X-MEDIA-SEQUENCE:0", f"#EXT-X-PLAYLIST-TYPE:{'VOD' if vod else 'EVENT'}"]
     for segment in segments:
+        if segment.discontinuity:
+            lines.append("#EXT-X-DISCONTINUITY")
         lines += [f"#EXTINF:{segment.duration:.6f},", segment.uri]
     if ended:
         lines.append("#EXT-X-ENDLIST")
