@@ -370,3 +370,60 @@ class TutoringSession(models.Model):
         if self.ended_at is None:
             return 0
         return int((self.ended_at - self.started_at).total_seconds() // 60)
+
+
+def _room_photo_path(instance, filename):
+    return f"tutoring/rooms/{instance.session_id}/{filename}"
+
+
+class RoomMessage(models.Model):
+    """One thing said or drawn in a session's room, in the order the server stored it.
+
+    `seq` numbers a session's messages 1, 2, 3… with no gaps: a client that saw up to
+    N asks for what came after N. `client_id` is the sender's own id for the message,
+    so a message sent again after a dropped connection is stored once.
+    """
+
+    class Kind(models.TextChoices):
+        TEXT = "text", _("Text")
+        PHOTO = "photo", _("Photo")
+        STROKE = "stroke", _("Stroke")
+        UNDO = "undo", _("Undo")
+        CLEAR = "clear", _("Clear the board")
+        SYSTEM = "system", _("Notice")
+
+    session = models.ForeignKey(
+        TutoringSession, on_delete=models.CASCADE, related_name="room_messages"
+    )
+    seq = models.PositiveIntegerField()
+    # None for the room's own notices (started, ended, transferred).
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    client_id = models.CharField(max_length=64, blank=True)
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    body = models.JSONField(default=dict, blank=True)
+    photo = models.FileField(
+        storage=private_storage, upload_to=_room_photo_path, max_length=200, blank=True
+    )
+    created_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("room message")
+        verbose_name_plural = _("room messages")
+        ordering = ["session", "seq"]
+        constraints = [
+            models.UniqueConstraint(fields=["session", "seq"], name="roommessage_seq_unique"),
+            models.UniqueConstraint(
+                fields=["session", "author", "client_id"],
+                condition=~Q(client_id=""),
+                name="roommessage_client_id_unique",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.session_id}#{self.seq} {self.kind}"
