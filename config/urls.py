@@ -23,5 +23,6 @@ urlpatterns = [
     path("accounts/", include("eschool.accounts.urls")),
     path("manage/", include("eschool.org.urls")),
     path("", include("eschool.homeschool.urls")),
+    path("", include("eschool.live.urls")),
     path(f"{settings.MEDIA_URL.strip('/')}/<path:path>", media),
 ]
