@@ -2,14 +2,8 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import RedirectView
-from django.views.static import serve
 
-
-def media(request, path):
-    # In development the app serves MEDIA_ROOT itself (read per request, so tests
-    # can point it elsewhere); in production nginx or a CDN serves it.
-    return serve(request, path, document_root=settings.MEDIA_ROOT)
-
+from eschool.live.media_views import media
 
 urlpatterns = [
     # Browsers ask for /favicon.ico whatever the page says.
@@ -24,5 +18,8 @@ urlpatterns = [
     path("manage/", include("eschool.org.urls")),
     path("", include("eschool.homeschool.urls")),
     path("", include("eschool.live.urls")),
+    path("", include("eschool.live.upload_urls")),
+    # In development the app serves MEDIA_ROOT itself, with the headers nginx or a CDN sends
+    # in production (docs/deploy-nginx-media.md).
     path(f"{settings.MEDIA_URL.strip('/')}/<path:path>", media),
 ]
