@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "eschool.classroom",
     "eschool.homeschool",
     "eschool.live",
+    "eschool.safety",
     "eschool.tutoring",
 ]
 
@@ -213,6 +214,10 @@ ESCHOOL_MAX_IMAGE_PIXELS = int(os.environ.get("ESCHOOL_MAX_IMAGE_PIXELS", 40_000
 ESCHOOL_REPLAY_RENDITIONS = ((1280, 720), (640, 360))
 # Recorded lessons uploaded in chunks (eschool/live/chunked.py): larger files are refused first.
 ESCHOOL_MAX_VIDEO_BYTES = int(os.environ.get("ESCHOOL_MAX_VIDEO_BYTES", 2 * 1024**3))
+# Broadcasting from OBS (eschool/live/rtmp.py, deploy/nginx/rtmp.conf): the addresses nginx-rtmp
+# calls the app from (addresses or networks), and where the app pulls an accepted stream from.
+ESCHOOL_RTMP_CALLBACK_ADDRESSES = env_list("ESCHOOL_RTMP_CALLBACK_ADDRESSES", "127.0.0.1,::1")
+ESCHOOL_RTMP_PULL_URL = os.environ.get("ESCHOOL_RTMP_PULL_URL", "rtmp://127.0.0.1:1935/live")
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 # Security -------------------------------------------------------------------------
