@@ -1,0 +1,409 @@
+"""Matching (派单): offers, accepting, taking from the list, and the end of a session.
+
+Who gets a question is decided by the database, never by a check made first in
+Python:
+- a question changes hands only through conditional UPDATEs
+  (`... WHERE status='waiting'` to offer or take it, `... WHERE status='offered'
+  AND offered_to=<teacher>` to accept it), so of many teachers pressing at
+  once exactly one changes the row; the one-to-one session.question is the
+  second lock;
+- the partial unique constraint question_one_offer_per_teacher means a teacher
+  never holds two offers, so offering to a teacher who got one meanwhile fails
+  and the next teacher is tried;
+- a teacher's own accepts queue up on their shift row (select_for_update on
+  PostgreSQL; SQLite's IMMEDIATE transactions serialise every writer), so the
+  session limit holds.
+"""
+
+import datetime as dt
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Count, Exists, IntegerField, OuterRef, Subquery
+from django.db.models.functions import Coalesce
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
+
+from eschool.accounts.models import Teacher
+from eschool.core import timeutil
+from eschool.homeschool.services import notification_send
+from eschool.tutoring.models import Offer, Question, Shift, TutoringSession
+from eschool.tutoring.selectors import (
+    is_tutoring_admin,
+    session_question,
+    teacher_of,
+    tutoring_settings,
+)
+
+# Questions examined per round of dispatching (the oldest first).
+DISPATCH_BATCH = 500
+
+
+class OfferGone(ValidationError):
+    """The question is no longer offered to (or waiting for) this teacher."""
+
+
+def _active_sessions():
+    return Coalesce(
+        Subquery(
+            TutoringSession.objects.filter(teacher=OuterRef("teacher"), ended_at__isnull=True)
+            .values("teacher")
+            .annotate(n=Count("pk"))
+            .values("n"),
+            output_field=IntegerField(),
+        ),
+        0,
+    )
+
+
+def _free_shifts(at: dt.datetime):
+    """Online shifts whose teacher holds no offer and has room for another session."""
+    return (
+        Shift.objects.filter(
+            day=timeutil.today(at), clocked_in_at__isnull=False, clocked_out_at__isnull=True
+        )
+        .annotate(
+            active=_active_sessions(),
+            has_offer=Exists(
+                Question.objects.filter(
+                    offered_to=OuterRef("teacher"), status=Question.Status.OFFERED
+                )
+            ),
+        )
+        .filter(has_offer=False)
+    )
+
+
+def _candidates(question: Question, at: dt.datetime):
+    """Qualified free teachers for `question`, the one idle longest first."""
+    level = question.grade.level
+    asked_before = Offer.objects.filter(question=question).values("teacher")
+    shifts = (
+        _free_shifts(at)
+        .filter(subjects=question.subject_id, band__low__lte=level, band__high__gte=level)
+        .exclude(teacher__in=asked_before)
+        .order_by("idle_since", "pk")
+    )
+    return [shift for shift in shifts if shift.active < shift.session_limit]
+
+
+def offer_next(question: Question, at: dt.datetime | None = None) -> Teacher | None:
+    """Offer a waiting question to the next qualified free teacher; the teacher, or None."""
+    at = at or timeutil.now()
+    seconds = tutoring_settings().offer_seconds
+    for shift in _candidates(question, at):
+        try:
+            with transaction.atomic():
+                taken = Question.objects.filter(
+                    pk=question.pk, status=Question.Status.WAITING
+                ).update(
+                    status=Question.Status.OFFERED,
+                    offered_to=shift.teacher_id,
+                    offer_expires_at=at + dt.timedelta(seconds=seconds),
+                )
+                if not taken:
+                    return None  # withdrawn, taken or offered meanwhile
+                Offer.objects.create(question=question, teacher_id=shift.teacher_id, offered_at=at)
+                return shift.teacher
+        except IntegrityError:
+            continue  # this teacher got another offer meanwhile: try the next
+    return None
+
+
+def dispatch(at: dt.datetime | None = None) -> int:
+    """Expire old offers and offer waiting questions (oldest first) to free teachers.
+
+    Returns the number of offers made. Safe to run from several places at once.
+    """
+    at = at or timeutil.now()
+    offers_expire(at, redispatch=False)
+    if not _free_shifts(at).exists():
+        return 0
+    made = 0
+    waiting = (
+        Question.objects.filter(status=Question.Status.WAITING, waiting_since__lte=at)
+        .select_related("grade")
+        .order_by("waiting_since", "pk")[:DISPATCH_BATCH]
+    )
+    for question in waiting:
+        if offer_next(question, at) is not None:
+            made += 1
+            if not _free_shifts(at).exists():
+                break
+    return made
+
+
+def dispatch_on_commit() -> None:
+    transaction.on_commit(lambda: dispatch())
+
+
+def offers_expire(at: dt.datetime | None = None, *, redispatch: bool = True) -> int:
+    """Offers past their time go back to the waiting list (and on to the next teacher)."""
+    at = at or timeutil.now()
+    expired = list(
+        Question.objects.filter(
+            status=Question.Status.OFFERED, offer_expires_at__lte=at
+        ).values_list("pk", "offered_to")
+    )
+    count = 0
+    for question_id, teacher_id in expired:
+        with transaction.atomic():
+            back = Question.objects.filter(
+                pk=question_id,
+                status=Question.Status.OFFERED,
+                offered_to=teacher_id,
+                offer_expires_at__lte=at,
+            ).update(status=Question.Status.WAITING, offered_to=None, offer_expires_at=None)
+            if back:
+                Offer.objects.filter(
+                    question_id=question_id, teacher_id=teacher_id, outcome=Offer.Outcome.PENDING
+                ).update(outcome=Offer.Outcome.EXPIRED, decided_at=at)
+                count += 1
+    if count and redispatch:
+        dispatch(at)
+    return count
+
+
+def offer_release_for_teacher(*, teacher_id: int, at: dt.datetime) -> None:
+    """A teacher going offline gives back the offer they hold."""
+    for question_id in Question.objects.filter(
+        status=Question.Status.OFFERED, offered_to_id=teacher_id
+    ).values_list("pk", flat=True):
+        back = Question.objects.filter(
+            pk=question_id, status=Question.Status.OFFERED, offered_to_id=teacher_id
+        ).update(status=Question.Status.WAITING, offered_to=None, offer_expires_at=None)
+        if back:
+            Offer.objects.filter(
+                question_id=question_id, teacher_id=teacher_id, outcome=Offer.Outcome.PENDING
+            ).update(outcome=Offer.Outcome.WITHDRAWN, decided_at=at)
+    dispatch_on_commit()
+
+
+def _teacher_required(actor) -> Teacher:
+    teacher = teacher_of(actor)
+    if teacher is None:
+        raise PermissionDenied
+    return teacher
+
+
+def _lock_free_shift(teacher: Teacher, at: dt.datetime) -> Shift:
+    """Tonight's online shift of `teacher`, locked, with room for one more session."""
+    shift = (
+        Shift.objects.select_for_update()
+        .filter(
+            teacher=teacher,
+            day=timeutil.today(at),
+            clocked_in_at__isnull=False,
+            clocked_out_at__isnull=True,
+        )
+        .first()
+    )
+    if shift is None:
+        raise ValidationError(_("Go online for your shift first."))
+    active = TutoringSession.objects.filter(teacher=teacher, ended_at__isnull=True).count()
+    if active >= shift.session_limit:
+        raise ValidationError(_("End your current session first."))
+    return shift
+
+
+def _start_session(question: Question, teacher: Teacher, at: dt.datetime) -> TutoringSession:
+    session = TutoringSession.objects.create(
+        question=question, teacher=teacher, student_id=question.asker_id, started_at=at
+    )
+    transaction.on_commit(lambda: _announce_start(session))
+    return session
+
+
+def _announce_start(session: TutoringSession) -> None:
+    # H's room may push this to the waiting student; the wait page also polls.
+    try:
+        from eschool.tutoring import room
+    except ImportError:
+        return
+    announce = getattr(room, "session_started", None)
+    if announce is not None:
+        announce(session)
+
+
+def offer_accept(*, actor, question: Question) -> TutoringSession:
+    """The teacher accepts the question offered to them; the new session.
+
+    Raises OfferGone when the offer expired, was withdrawn or went to someone else.
+    """
+    teacher = _teacher_required(actor)
+    at = timeutil.now()
+    offers_expire(at, redispatch=False)
+    with transaction.atomic():
+        _lock_free_shift(teacher, at)
+        won = Question.objects.filter(
+            pk=question.pk,
+            status=Question.Status.OFFERED,
+            offered_to=teacher,
+            offer_expires_at__gt=at,
+        ).update(
+            status=Question.Status.IN_SESSION, matched_at=at, offered_to=None, offer_expires_at=None
+        )
+        if not won:
+            raise OfferGone(_("This question is no longer offered to you."))
+        Offer.objects.filter(
+            question=question, teacher=teacher, outcome=Offer.Outcome.PENDING
+        ).update(outcome=Offer.Outcome.ACCEPTED, decided_at=at)
+        question.refresh_from_db()
+        return _start_session(question, teacher, at)
+
+
+def question_take(*, actor, question: Question) -> TutoringSession:
+    """A teacher on duty takes a question from the waiting list themselves.
+
+    Of many teachers taking the same question at once exactly one gets it; the
+    others get OfferGone.
+    """
+    teacher = _teacher_required(actor)
+    at = timeutil.now()
+    with transaction.atomic():
+        shift = _lock_free_shift(teacher, at)
+        level = question.grade.level
+        covers = (
+            shift.band.low <= level <= shift.band.high
+            and shift.subjects.filter(pk=question.subject_id).exists()
+        )
+        if not covers:
+            raise ValidationError(_("This question is outside your subjects and grades tonight."))
+        won = Question.objects.filter(pk=question.pk, status=Question.Status.WAITING).update(
+            status=Question.Status.IN_SESSION, matched_at=at, offered_to=None, offer_expires_at=None
+        )
+        if not won:
+            raise OfferGone(_("Another teacher took this question, or it is no longer waiting."))
+        Offer.objects.create(
+            question=question,
+            teacher=teacher,
+            offered_at=at,
+            outcome=Offer.Outcome.ACCEPTED,
+            decided_at=at,
+        )
+        # An offer the teacher held for another question goes to the next teacher.
+        offer_release_for_teacher(teacher_id=teacher.pk, at=at)
+        question.refresh_from_db()
+        return _start_session(question, teacher, at)
+
+
+def offer_decline(*, actor, question: Question) -> None:
+    """The teacher declines the offer; the question goes to the next qualified teacher."""
+    teacher = _teacher_required(actor)
+    at = timeutil.now()
+    with transaction.atomic():
+        back = Question.objects.filter(
+            pk=question.pk, status=Question.Status.OFFERED, offered_to=teacher
+        ).update(status=Question.Status.WAITING, offered_to=None, offer_expires_at=None)
+        if back:
+            Offer.objects.filter(
+                question=question, teacher=teacher, outcome=Offer.Outcome.PENDING
+            ).update(outcome=Offer.Outcome.DECLINED, decided_at=at)
+            dispatch_on_commit()
+
+
+# Sessions -------------------------------------------------------------------------
+
+
+def _is_party(actor, session: TutoringSession) -> bool:
+    return actor.pk == session.student_id or actor.pk == session.teacher.user_id
+
+
+def session_end(*, actor, session: TutoringSession) -> TutoringSession:
+    """Either side (or an administrator) ends the session; ending twice is harmless.
+
+    The question is closed, the teacher is free again (idle from now) and the
+    student is asked to rate the session.
+    """
+    if not (_is_party(actor, session) or is_tutoring_admin(actor)):
+        raise PermissionDenied
+    at = timeutil.now()
+    with transaction.atomic():
+        ended = TutoringSession.objects.filter(pk=session.pk, ended_at__isnull=True).update(
+            ended_at=at, ended_by=actor
+        )
+        if ended:
+            Question.objects.filter(session=session, status=Question.Status.IN_SESSION).update(
+                status=Question.Status.CLOSED, closed_at=at
+            )
+            Shift.objects.filter(
+                teacher_id=session.teacher_id, day=timeutil.today(at), clocked_out_at__isnull=True
+            ).update(idle_since=at)
+            notification_send(
+                user=session.student,
+                key=f"tutoring:rate:{session.pk}",
+                title=gettext_noop("How was your tutoring session? Rate it"),
+                params={},
+                url=reverse("tutoring:rate", args=[session.pk]),
+            )
+            dispatch_on_commit()
+    session.refresh_from_db()
+    return session
+
+
+def session_rate(*, actor, session: TutoringSession, rating: int, comment: str = ""):
+    """The student rates an ended session once: 1–5 and an optional comment."""
+    if actor.pk != session.student_id:
+        raise PermissionDenied
+    if session.ended_at is None:
+        raise ValidationError(_("Rate the session after it ends."))
+    try:
+        rating = int(rating)
+    except (TypeError, ValueError):
+        rating = 0
+    if not 1 <= rating <= 5:
+        raise ValidationError({"rating": _("Choose from 1 to 5 stars.")})
+    comment = (comment or "").strip()
+    if len(comment) > 1000:
+        raise ValidationError({"comment": _("Keep the comment under 1,000 characters.")})
+    rated = TutoringSession.objects.filter(pk=session.pk, rating__isnull=True).update(
+        rating=rating, comment=comment, rated_at=timeutil.now()
+    )
+    if not rated:
+        raise ValidationError(_("You already rated this session."))
+    session.refresh_from_db()
+    return session
+
+
+def session_transfer(*, actor, session: TutoringSession, to_teacher: Teacher) -> TutoringSession:
+    """The teacher hands the session to another teacher on duty; the new session.
+
+    The old session ends (ended_by the teacher) and keeps its messages; the
+    question moves to the new session, whose `transferred_from` is the old one,
+    so the room can show the history.
+    """
+    if not (actor.pk == session.teacher.user_id or is_tutoring_admin(actor)):
+        raise PermissionDenied
+    if to_teacher.pk == session.teacher_id:
+        raise ValidationError(_("Choose another teacher."))
+    at = timeutil.now()
+    with transaction.atomic():
+        _lock_free_shift(to_teacher, at)
+        ended = TutoringSession.objects.filter(pk=session.pk, ended_at__isnull=True).update(
+            ended_at=at, ended_by=actor
+        )
+        if not ended:
+            raise ValidationError(_("This session has ended."))
+        question = session_question(session)
+        TutoringSession.objects.filter(pk=session.pk).update(question=None)
+        new = TutoringSession.objects.create(
+            question=question,
+            teacher=to_teacher,
+            student_id=session.student_id,
+            started_at=at,
+            transferred_from=session,
+        )
+        Shift.objects.filter(
+            teacher_id=session.teacher_id, day=timeutil.today(at), clocked_out_at__isnull=True
+        ).update(idle_since=at)
+        notification_send(
+            user=to_teacher.user,
+            key=f"tutoring:transfer:{new.pk}",
+            title=gettext_noop("A tutoring session was transferred to you"),
+            params={},
+            url=reverse("tutoring:room", args=[new.pk]),
+        )
+        dispatch_on_commit()
+    session.refresh_from_db()
+    return new
