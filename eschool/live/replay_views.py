@@ -55,8 +55,8 @@ def _fragment(request, recording: Recording, form: ChapterForm | None = None):
         {
             "replay": recording,
             "session": recording.session,
-            "chapters": selectors.chapters_of(recording),
-            "can_manage": True,
+            "replay_chapters": selectors.chapters_of(recording),
+            "manages_chapters": True,
             "chapter_form": form or ChapterForm(),
         },
     )

@@ -30,3 +30,17 @@ def clock(seconds) -> str:
     hours, rest = divmod(seconds, 3600)
     minutes, secs = divmod(rest, 60)
     return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes:02d}:{secs:02d}"
+
+
+@register.simple_tag
+def replay_for_tools(session, replay=None):
+    """{% replay_for_tools session replay as replay %}: the replay given, else the session's."""
+    return replay or selectors.replay_of(session)
+
+
+@register.simple_tag
+def chapter_form_or_new(form=None):
+    """The chapter form with its errors, or an empty one."""
+    from eschool.live.replay_views import ChapterForm
+
+    return form or ChapterForm()
