@@ -143,7 +143,7 @@ def watch_refusal(user, session: Session, *, at: dt.datetime | None = None) -> s
         .filter(Q(learner=user) | Q(learner__student__guardianships__guardian=user))
         .exists()
     )
-    return "" if booked else _("Book a seat to watch this class live.")
+    return "" if booked else _("Only those who booked a seat can watch this class live.")
 
 
 def broadcast_window(session: Session) -> tuple[dt.datetime, dt.datetime]:

@@ -1,6 +1,16 @@
 from django import template
+from django.conf import settings
+from django.contrib.staticfiles import finders
+from django.template import TemplateDoesNotExist
+from django.templatetags.static import static
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext as _
 
-from eschool.live import selectors
+from eschool.classroom.models import Session
+from eschool.core import timeutil
+from eschool.live import player, selectors
+from eschool.live.services import user_manages_recordings
 
 register = template.Library()
 
@@ -9,3 +19,122 @@ register = template.Library()
 def replay_of(session):
     """{% replay_of session as replay %}: the session's replay or None."""
     return selectors.replay_of(session)
+
+
+def _player_messages() -> dict:
+    # The words player.js writes into the page, in the reader's language.
+    return {
+        "days": _("%(days)s days"),
+        "soon": _("Starting soon: the teacher is about to go live."),
+        "tapToPlay": _("Tap play to watch."),
+        "reconnecting": _("Reconnecting to the broadcast…"),
+    }
+
+
+def _go_live_messages() -> dict:
+    return {
+        "noMedia": _(
+            "This page cannot use a camera here: open it over HTTPS in a recent Chrome, "
+            "Edge or Safari."
+        ),
+        "denied": _(
+            "The camera or microphone was not allowed. Allow it in the browser and try again."
+        ),
+        "noScreen": _("This browser cannot share the screen."),
+        "previewing": _("Preview is on. Press Start broadcast when ready."),
+        "connecting": _("Connecting…"),
+        "live": _("You are live."),
+        "segments": _("You are live. %(count)s segments sent to students."),
+        "reconnecting": _("The connection dropped. Reconnecting in %(seconds)s s…"),
+        "stopping": _("Ending the broadcast…"),
+        "ended": _("The broadcast has ended. The replay is ready."),
+        "slow": _("Your connection is slow: students may see the broadcast late."),
+        "pickSource": _("Choose what to broadcast and press Preview first."),
+        "cameraDefault": _("Default camera"),
+        "micDefault": _("Default microphone"),
+        "replay": _("Open the replay"),
+        "failed": _("Could not reach the broadcast server. Check the connection and try again."),
+    }
+
+
+@register.simple_tag(takes_context=True)
+def live_player(context, session: Session):
+    """{% live_player session as lp %}: what the session page's player shows to this visitor.
+
+    Two or three queries: the broadcast, the replay, and the visitor's booking when the
+    session has seats. The go-live panel (and the OBS stream key) only for those who manage
+    the session.
+    """
+    request = context.get("request")
+    user = getattr(request, "user", None)
+    if request is None or user is None:
+        return None
+    at = timeutil.now()
+    state = player.live_state(session, at=at)
+    manages = user_manages_recordings(user, session)
+    cancelled = session.status == Session.Status.CANCELLED
+    view = state.status
+    if view == player.ENDED:
+        view = "replay" if state.replay_path else "over"
+    if cancelled and view in {"waiting", "over"} and not manages:
+        return None
+    refusal = player.watch_refusal(user, session, at=at)
+    may_watch = not refusal
+    result = {
+        "view": view,
+        "status": state.status,
+        "may_watch": may_watch,
+        "refusal": refusal,
+        "manages": manages,
+        "live_url": player.media_url(state.live_path) if may_watch else "",
+        "replay_url": player.media_url(state.replay_path) if may_watch else "",
+        "status_url": reverse("live:status", args=[session.pk]),
+        "server_time": timeutil.local(at).isoformat(),
+        "login_url": reverse("accounts:login") + "?next=" + request.get_full_path(),
+        "messages": _player_messages(),
+        "go_live": None,
+    }
+    opens, closes = player.broadcast_window(session)
+    if manages and not cancelled and at < closes:
+        broadcast = _broadcast_of(session)
+        result["go_live"] = {
+            "ingest_path": f"/ws/live/{session.pk}/ingest/",
+            "opens": timeutil.local(opens),
+            "closes": timeutil.local(closes),
+            "stream_key": broadcast.stream_key,
+            "rtmp_url": getattr(settings, "ESCHOOL_RTMP_URL", "")
+            or f"rtmp://{request.get_host().rsplit(':', 1)[0]}/live",
+            "messages": _go_live_messages(),
+        }
+    return result
+
+
+def _broadcast_of(session: Session):
+    from eschool.live import services
+
+    if hasattr(services, "broadcast_of"):
+        return services.broadcast_of(session)
+    from eschool.live.models import Broadcast
+
+    return Broadcast.objects.get_or_create(session=session)[0]
+
+
+@register.simple_tag(takes_context=True)
+def include_if_present(context, name: str):
+    """{% include_if_present "chat/_panel.html" %}: include a part another app provides, or
+    nothing while that app does not provide it (the parts of the live page are built apart)."""
+    try:
+        part = context.template.engine.get_template(name)
+    except TemplateDoesNotExist as missing:
+        if missing.args and missing.args[0] != name:
+            raise  # the part is there but something it uses is not: show that error
+        return ""
+    return part.render(context)
+
+
+@register.simple_tag
+def script_if_present(path: str):
+    """A deferred <script> for a static file, or nothing while it does not exist."""
+    if not finders.find(path):
+        return ""
+    return format_html('<script src="{}" defer></script>', static(path))

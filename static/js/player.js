@@ -1,0 +1,216 @@
+// The session page's player (live/_player.html): a countdown before the broadcast, counted on
+// the server's clock (status.json's server_time) so a phone set to the wrong time still shows
+// the right one; the live playlist while live; the replay after. It polls status.json and
+// switches without a reload. hls.js where the browser has MSE; the native player elsewhere
+// (iOS Safari, WeChat's browser), which plays HLS itself.
+(function () {
+  "use strict";
+  var root = document.getElementById("live");
+  if (!root) return;
+  var messages = JSON.parse(document.getElementById("live-messages").textContent);
+  var video = root.querySelector("video");
+  var note = root.querySelector(".live-note");
+  var unmute = root.querySelector(".live-unmute");
+  var countdown = root.querySelector("[data-countdown]");
+  var statusUrl = root.getAttribute("data-status-url");
+  var startsAt = Date.parse(root.getAttribute("data-starts-at"));
+  var endsAt = Date.parse(root.getAttribute("data-ends-at"));
+  // Server clock minus this device's clock, in ms.
+  var offset = Date.parse(root.getAttribute("data-server-time")) - Date.now();
+  var view = root.getAttribute("data-view");
+  var urls = {
+    live: root.getAttribute("data-live-url") || "",
+    replay: root.getAttribute("data-replay-url") || ""
+  };
+  // The teacher may go live 30 min early and resume up to 30 min after the end.
+  var MARGIN = 30 * 60 * 1000;
+  var hls = null;
+  var loaded = "";
+  var pollTimer = null;
+  var retryTimer = null;
+
+  function serverNow() {
+    return Date.now() + offset;
+  }
+
+  function setNote(text) {
+    if (note) note.textContent = text || "";
+  }
+
+  function show(next) {
+    view = next;
+    root.setAttribute("data-view", next);
+    Array.prototype.forEach.call(root.querySelectorAll("[data-when]"), function (el) {
+      el.hidden = el.getAttribute("data-when").split(" ").indexOf(next) < 0;
+    });
+  }
+
+  function pad(n) {
+    return (n < 10 ? "0" : "") + n;
+  }
+
+  function tick() {
+    if (!countdown || view !== "waiting") return;
+    var left = Math.floor((startsAt - serverNow()) / 1000);
+    if (left <= 0) {
+      countdown.textContent = messages.soon;
+      return;
+    }
+    var days = Math.floor(left / 86400);
+    var clock = pad(Math.floor((left % 86400) / 3600)) + ":" + pad(Math.floor((left % 3600) / 60)) + ":" + pad(left % 60);
+    countdown.textContent = days > 0 ? messages.days.replace("%(days)s", days) + " " + clock : clock;
+  }
+
+  function detach() {
+    if (hls) {
+      hls.destroy();
+      hls = null;
+    }
+    loaded = "";
+  }
+
+  function autoplay() {
+    // Browsers may refuse to start with sound before the viewer touched the page: start
+    // muted then, and offer the sound back.
+    var started = video.play();
+    if (!started || !started.catch) return;
+    started.catch(function (error) {
+      if (!error || error.name !== "NotAllowedError") return;
+      video.muted = true;
+      if (unmute) unmute.hidden = false;
+      var again = video.play();
+      if (again && again.catch) {
+        again.catch(function () {
+          setNote(messages.tapToPlay);
+        });
+      }
+    });
+  }
+
+  function retryLive() {
+    // The live playlist appears with the first segment a few seconds after the teacher
+    // starts, and a network hiccup must not leave the student on a black screen.
+    detach();
+    setNote(messages.reconnecting);
+    clearTimeout(retryTimer);
+    retryTimer = setTimeout(function () {
+      if (view === "live") load(urls.live, "live");
+    }, 3000);
+  }
+
+  function load(url, mode) {
+    if (!video || !url) return;
+    video.setAttribute("data-mode", mode);
+    // Live to replay on the same playlist (a broadcast's replay is its live playlist,
+    // closed): keep playing where the viewer is.
+    if (loaded === url) return;
+    detach();
+    loaded = url;
+    if (window.Hls && window.Hls.isSupported()) {
+      var live = mode === "live";
+      hls = new window.Hls(
+        live ? { liveSyncDurationCount: 2, liveMaxLatencyDurationCount: 5, maxLiveSyncPlaybackRate: 1.2 } : {}
+      );
+      hls.on(window.Hls.Events.MANIFEST_PARSED, function () {
+        setNote("");
+      });
+      hls.on(window.Hls.Events.ERROR, function (event, data) {
+        if (!data.fatal) return;
+        if (data.type === window.Hls.ErrorTypes.MEDIA_ERROR) {
+          hls.recoverMediaError();
+        } else if (video.getAttribute("data-mode") === "live") {
+          retryLive();
+        }
+      });
+      hls.loadSource(url);
+      hls.attachMedia(video);
+    } else if (video.canPlayType("application/vnd.apple.mpegurl")) {
+      video.src = url;
+    } else {
+      video.src = url;
+    }
+    if (mode === "live") autoplay();
+  }
+
+  var reloadKey = "live-reloaded-" + root.getAttribute("data-session-id");
+
+  function reloadOnce(next) {
+    // This page was rendered before the viewer could have this playlist (e.g. the replay of a
+    // class they had not booked): the server decides again, once.
+    try {
+      if (sessionStorage.getItem(reloadKey) === next) return;
+      sessionStorage.setItem(reloadKey, next);
+    } catch (e) {
+      return;
+    }
+    window.location.reload();
+  }
+
+  function enter(next) {
+    if (next === "live") {
+      if (video && urls.live) load(urls.live, "live");
+      else if (next !== view) reloadOnce(next);
+    } else if (next === "replay") {
+      var url = urls.replay || (view === "live" ? loaded : "");
+      if (video && url) load(url, "replay");
+      else if (next !== view) reloadOnce(next);
+    } else if (video && loaded && next !== view) {
+      detach();
+    }
+    show(next);
+    tick();
+  }
+
+  function apply(doc) {
+    if (!doc) return;
+    offset = Date.parse(doc.server_time) - Date.now();
+    startsAt = Date.parse(doc.starts_at);
+    endsAt = Date.parse(doc.ends_at);
+    var next = doc.status === "ended" ? (doc.replay ? "replay" : "over") : doc.status;
+    if (doc.hls_url) urls[next === "live" ? "live" : "replay"] = doc.hls_url;
+    enter(next);
+  }
+
+  function delay() {
+    var now = serverNow();
+    if (view === "waiting") return startsAt - MARGIN - now > 60000 ? 60000 : 5000;
+    if (view === "live") return 5000;
+    // An ended broadcast may resume inside the window, and a replay may still appear.
+    if (now < endsAt + MARGIN) return 15000;
+    return view === "over" ? 60000 : 0;
+  }
+
+  function schedule() {
+    clearTimeout(pollTimer);
+    var wait = delay();
+    if (wait) pollTimer = setTimeout(poll, wait);
+  }
+
+  function poll() {
+    fetch(statusUrl, { credentials: "same-origin" })
+      .then(function (response) {
+        return response.ok ? response.json() : null;
+      })
+      .then(apply, function () {})
+      .then(schedule);
+  }
+
+  if (unmute) {
+    unmute.addEventListener("click", function () {
+      video.muted = false;
+      unmute.hidden = true;
+    });
+  }
+  if (video) {
+    video.addEventListener("playing", function () {
+      setNote("");
+    });
+    // The live playlist closed: ask at once what comes next (the replay).
+    video.addEventListener("ended", function () {
+      if (video.getAttribute("data-mode") === "live") poll();
+    });
+  }
+  enter(view);
+  setInterval(tick, 1000);
+  poll();
+})();
