@@ -54,6 +54,7 @@ def test_it_returns_the_day_as_json_in_shanghai_time(client, clock, make_session
                 "seats": None,
                 "seats_left": None,
                 "booking": "not_needed",
+                "hls_url": None,
             },
             {
                 "id": lecture.pk,
@@ -71,6 +72,7 @@ def test_it_returns_the_day_as_json_in_shanghai_time(client, clock, make_session
                 "seats": None,
                 "seats_left": None,
                 "booking": "not_needed",
+                "hls_url": None,
             },
         ],
     }

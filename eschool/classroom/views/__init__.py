@@ -4,6 +4,7 @@ import time
 from functools import wraps
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.cache import cache
@@ -26,6 +27,7 @@ from eschool.classroom.models import Session
 from eschool.classroom.selectors.booking import seats_as_json
 from eschool.classroom.selectors.publication import notices_of_day
 from eschool.core import timeutil
+from eschool.live.selectors import playlist_paths_of
 
 PUBLIC_MAX_AGE = 60
 PAGE_KEY = "classroom:page:{day}:{language}:{state}:{version}"
@@ -142,11 +144,16 @@ def session_detail(request, pk: int):
 def _timetable_json(request, day: dt.date) -> bytes:
     at = timeutil.now()
     session_url = request.build_absolute_uri(reverse("classroom:session", args=[0]))[: -len("0/")]
+    day_sessions = selectors.sessions_of_day(day)
+    # The live playlist while a broadcast is on, else the replay's: two queries for the day.
+    playlists = playlist_paths_of(session.pk for session in day_sessions)
+    media_url = request.build_absolute_uri(settings.MEDIA_URL)
     sessions = [
         selectors.session_as_json(session, url=f"{session_url}{session.pk}/")
         # Seats and booking state: read from the session row, no extra query.
         | seats_as_json(session, at=at)
-        for session in selectors.sessions_of_day(day)
+        | {"hls_url": f"{media_url}{playlists[session.pk]}" if session.pk in playlists else None}
+        for session in day_sessions
     ]
     notices = [
         {"title": notice.title, "description": notice.description, "no_classes": notice.no_classes}
