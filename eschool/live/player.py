@@ -28,9 +28,6 @@ STATUS_KEY = "live:status:{pk}"
 # How old a session's state may be. The page polls every 5 s; browsers and a CDN may keep
 # the answer this long too (Cache-Control: max-age).
 STATUS_MAX_AGE = 2
-# The teacher may go live from this long before the start until this long after the end
-# (the broadcast services enforce it; the page only uses it to decide what to offer).
-BROADCAST_MARGIN = dt.timedelta(minutes=30)
 
 WAITING, LIVE, ENDED = "waiting", "live", "ended"
 
@@ -144,7 +141,3 @@ def watch_refusal(user, session: Session, *, at: dt.datetime | None = None) -> s
         .exists()
     )
     return "" if booked else _("Only those who booked a seat can watch this class live.")
-
-
-def broadcast_window(session: Session) -> tuple[dt.datetime, dt.datetime]:
-    return session.starts_at - BROADCAST_MARGIN, session.ends_at + BROADCAST_MARGIN

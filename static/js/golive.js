@@ -306,16 +306,13 @@
       } else if (message.type === "segment") {
         say(msg.segments.replace("%(count)s", message.count));
       } else if (message.type === "error") {
-        // A refusal (outside the session's window, not allowed, bad stream): reconnecting
-        // would only be refused again. The teacher reads why and decides.
-        live.wanted = false;
-        live.stopping = false;
-        stopRecorder();
+        // The server closes the socket after a refusal (outside the session's window, not
+        // allowed, another window took over, a stream it cannot read): reconnecting would only
+        // be refused again, so the teacher reads why and decides. A warning leaves it open.
+        socket.refused = true;
         fail(message.message);
-        say("");
-        socket.close();
-        setControls();
       } else if (message.type === "ended") {
+        socket.ended = true;
         live.wanted = false;
         live.stopping = false;
         live.recorder = null;
@@ -335,7 +332,14 @@
       if (live.socket !== socket) return;
       live.socket = null;
       stopRecorder();
-      if (live.wanted || live.stopping) reconnectLater();
+      if (socket.refused) {
+        live.wanted = false;
+        live.stopping = false;
+        if (!socket.ended) say("");
+        setControls();
+      } else if (live.wanted || live.stopping) {
+        reconnectLater();
+      }
     };
   }
 

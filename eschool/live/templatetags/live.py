@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 
 from eschool.classroom.models import Session
 from eschool.core import timeutil
-from eschool.live import player, selectors
+from eschool.live import player, selectors, services
 from eschool.live.services import user_manages_recordings
 
 register = template.Library()
@@ -94,9 +94,9 @@ def live_player(context, session: Session):
         "messages": _player_messages(),
         "go_live": None,
     }
-    opens, closes = player.broadcast_window(session)
+    opens, closes = services.broadcast_window(session)
     if manages and not cancelled and at < closes:
-        broadcast = _broadcast_of(session)
+        broadcast = services.broadcast_of(session)
         result["go_live"] = {
             "ingest_path": f"/ws/live/{session.pk}/ingest/",
             "opens": timeutil.local(opens),
@@ -107,16 +107,6 @@ def live_player(context, session: Session):
             "messages": _go_live_messages(),
         }
     return result
-
-
-def _broadcast_of(session: Session):
-    from eschool.live import services
-
-    if hasattr(services, "broadcast_of"):
-        return services.broadcast_of(session)
-    from eschool.live.models import Broadcast
-
-    return Broadcast.objects.get_or_create(session=session)[0]
 
 
 @register.simple_tag(takes_context=True)
