@@ -1,3 +1,7 @@
 """WebSocket routes of every app, gathered for config.asgi (each app keeps its own routing.py)."""
 
 websocket_urlpatterns: list = []
+
+from eschool.chat.routing import websocket_urlpatterns as chat_routes  # noqa: E402
+
+websocket_urlpatterns += chat_routes

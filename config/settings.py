@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "eschool.homeschool",
     "eschool.live",
     "eschool.safety",
+    "eschool.chat",
     "eschool.tutoring",
 ]
 
@@ -219,6 +220,10 @@ ESCHOOL_MAX_VIDEO_BYTES = int(os.environ.get("ESCHOOL_MAX_VIDEO_BYTES", 2 * 1024
 ESCHOOL_RTMP_CALLBACK_ADDRESSES = env_list("ESCHOOL_RTMP_CALLBACK_ADDRESSES", "127.0.0.1,::1")
 ESCHOOL_RTMP_PULL_URL = os.environ.get("ESCHOOL_RTMP_PULL_URL", "rtmp://127.0.0.1:1935/live")
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# Live chat beside a session's video (eschool/chat): longest message, and the rate limits
+# per user as (messages, seconds) pairs, every one of which must allow a message.
+ESCHOOL_CHAT_MAX_LENGTH = int(os.environ.get("ESCHOOL_CHAT_MAX_LENGTH", 300))
+ESCHOOL_CHAT_RATE_LIMITS = ((5, 10), (30, 60))
 
 # Security -------------------------------------------------------------------------
 SECURE_CONTENT_TYPE_NOSNIFF = True

@@ -18,6 +18,7 @@ urlpatterns = [
     path("manage/", include("eschool.org.urls")),
     path("", include("eschool.homeschool.urls")),
     path("manage/safety/", include("eschool.safety.urls")),
+    path("chat/", include("eschool.chat.urls")),
     path("", include("eschool.live.urls")),
     path("", include("eschool.live.upload_urls")),
     # In development the app serves MEDIA_ROOT itself, with the headers nginx or a CDN sends

@@ -1,0 +1,152 @@
+"""Reads of the chat: who may read, write and moderate; messages as the clients get them."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.conf import settings
+from django.db.models import Q
+
+from eschool.chat.models import Message, Mute
+from eschool.classroom.models import Session
+from eschool.classroom.selectors import session_get_for_user
+from eschool.classroom.selectors.publication import anonymous_may_watch
+from eschool.core import timeutil
+
+# The newest messages a client gets when it has seen none (first visit).
+FIRST_VISIT = 100
+# At most this many missed messages are sent on a reconnect; the oldest are left out beyond it.
+RESUME_AT_MOST = 1000
+# The whole kept chat of a replay, up to this many messages.
+REPLAY_AT_MOST = 5000
+
+
+def max_length() -> int:
+    return settings.ESCHOOL_CHAT_MAX_LENGTH
+
+
+def session_for_chat(session_id: int, *, user) -> Session | None:
+    """The session if `user` may read its chat, else None (404).
+
+    Logged-in users who may see the session read it; people who are not logged in only
+    where they may watch without an account (district events, published replays).
+    """
+    session = session_get_for_user(session_id, user=user)
+    if session is None:
+        return None
+    if not getattr(user, "is_authenticated", False) and not anonymous_may_watch(session):
+        return None
+    return session
+
+
+def user_may_post(user, session: Session) -> bool:
+    """Logged in, and the session is not cancelled (mutes are checked when posting)."""
+    return bool(getattr(user, "is_authenticated", False)) and (
+        session.status != Session.Status.CANCELLED
+    )
+
+
+def user_moderates(user, session: Session) -> bool:
+    """The session's teacher or a district administrator hides, mutes, pins and answers."""
+    from eschool.live.services import user_manages_recordings
+
+    return user_manages_recordings(user, session)
+
+
+def active_mute(user, session: Session, *, at: dt.datetime | None = None) -> Mute | None:
+    """The mute (this session's or a district-wide one) that lasts longest, if any."""
+    if not getattr(user, "is_authenticated", False):
+        return None
+    return (
+        Mute.objects.filter(user=user, until__gt=at or timeutil.now())
+        .filter(Q(session=session) | Q(session__isnull=True))
+        .order_by("-until")
+        .first()
+    )
+
+
+def broadcast_offset(session: Session, at: dt.datetime) -> float | None:
+    """Seconds since the session's broadcast started, or None when it never went live."""
+    from eschool.live.models import Broadcast
+
+    started_at = (
+        Broadcast.objects.filter(session=session).values_list("started_at", flat=True).first()
+    )
+    if started_at is None:
+        return None
+    return round(max(0.0, (at - started_at).total_seconds()), 1)
+
+
+def message_as_json(message: Message, *, teacher_id: int | None) -> dict:
+    """A message as every client gets it (WebSocket and messages.json alike)."""
+    return {
+        "id": message.pk,
+        "kind": message.kind,
+        "text": message.text,
+        "author": {"id": message.author_id, "name": message.author.name},
+        "teacher": teacher_id is not None and message.author_id == teacher_id,
+        "created_at": timeutil.local(message.created_at).isoformat(),
+        "offset_seconds": message.offset_seconds,
+        "pinned": message.pinned,
+        "answered": message.answered,
+    }
+
+
+def _visible(session: Session):
+    return Message.objects.filter(session=session, hidden_at__isnull=True).select_related("author")
+
+
+def messages_after(session: Session, after: int | None) -> tuple[list[dict], bool]:
+    """The visible messages after id `after` (the newest FIRST_VISIT when None), oldest first;
+    and whether older ones were left out."""
+    messages = _visible(session)
+    if after is None:
+        limit = FIRST_VISIT
+    else:
+        messages = messages.filter(pk__gt=after)
+        limit = RESUME_AT_MOST
+    newest = list(messages.order_by("-pk")[: limit + 1])
+    truncated = len(newest) > limit
+    newest = newest[:limit]
+    newest.reverse()
+    return [message_as_json(m, teacher_id=session.teacher_id) for m in newest], truncated
+
+
+def moderation_state(session: Session, *, up_to: int) -> dict:
+    """What a client holding messages up to id `up_to` may have missed while away:
+    which were hidden, which are pinned, which questions are answered."""
+    if not up_to:
+        return {"hidden": [], "pinned": [], "answered": []}
+    rows = Message.objects.filter(session=session, pk__lte=up_to).filter(
+        Q(hidden_at__isnull=False) | Q(pinned=True) | Q(answered=True)
+    )
+    hidden, pinned, answered = [], [], []
+    for pk, hidden_at, is_pinned, is_answered in rows.values_list(
+        "pk", "hidden_at", "pinned", "answered"
+    ).order_by("-pk")[:RESUME_AT_MOST]:
+        if hidden_at is not None:
+            hidden.append(pk)
+        else:
+            if is_pinned:
+                pinned.append(pk)
+            if is_answered:
+                answered.append(pk)
+    return {"hidden": hidden, "pinned": pinned, "answered": answered}
+
+
+def messages_for_replay(session: Session) -> list[dict]:
+    """The kept chat of a session, oldest first, for showing beside its replay."""
+    messages = list(_visible(session).order_by("pk")[:REPLAY_AT_MOST])
+    return [message_as_json(m, teacher_id=session.teacher_id) for m in messages]
+
+
+def message_get(session_id: int, message_id) -> Message | None:
+    try:
+        message_id = int(message_id)
+    except (TypeError, ValueError):
+        return None
+    return (
+        Message.objects.select_related("session")
+        .filter(pk=message_id, session_id=session_id)
+        .first()
+    )

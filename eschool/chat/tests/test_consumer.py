@@ -1,0 +1,317 @@
+"""The chat WebSocket with Channels' test client, through the whole ASGI application
+(session cookie, Origin check), on the in-memory layer and, when REDIS_URL is set, on Redis."""
+
+import os
+import sys
+import types
+import uuid
+
+import pytest
+from asgiref.sync import async_to_sync
+
+try:
+    from channels.testing import WebsocketCommunicator
+except ModuleNotFoundError:
+    # channels.testing imports Daphne for its live-server test case, which is not used here
+    # (uvicorn serves the app); the WebSocket test client needs nothing from it.
+    sys.modules.setdefault("daphne", types.ModuleType("daphne"))
+    if "daphne.testing" not in sys.modules:
+        _stub = types.ModuleType("daphne.testing")
+        _stub.DaphneProcess = object
+        sys.modules["daphne.testing"] = _stub
+    from channels.testing import WebsocketCommunicator
+from django.test import Client
+
+from eschool.chat.models import Message
+from eschool.classroom.models import Session
+
+# serialized_rollback: the data migrations (regions, grades, subjects) are back for each test.
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+WAIT = 5  # seconds a frame may take to arrive before the test fails
+
+
+@pytest.fixture(params=["memory", "redis"])
+def layer(request, settings):
+    if request.param == "redis":
+        url = os.environ.get("REDIS_URL")
+        if not url:
+            pytest.skip("the Redis channel layer is tested when REDIS_URL is set")
+        settings.CHANNEL_LAYERS = {
+            "default": {
+                "BACKEND": "channels_redis.core.RedisChannelLayer",
+                # A prefix of its own: nothing left by another test or process is seen.
+                "CONFIG": {"hosts": [url], "prefix": f"chat-test-{uuid.uuid4().hex[:8]}"},
+            }
+        }
+    else:
+        settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    # Tests post many messages within the frozen clock's one second.
+    settings.ESCHOOL_CHAT_RATE_LIMITS = ((1000, 10),)
+    return request.param
+
+
+def cookie_of(user, language="en") -> str:
+    parts = [f"django_language={language}"] if language else []
+    if user is not None:
+        client = Client()
+        client.force_login(user)
+        parts.append(f"sessionid={client.cookies['sessionid'].value}")
+    return "; ".join(parts)
+
+
+class Chat:
+    """One browser tab's socket."""
+
+    def __init__(self, session_id: int, cookie: str):
+        from config.asgi import application
+
+        headers = [(b"origin", b"http://testserver")]
+        if cookie:
+            headers.append((b"cookie", cookie.encode()))
+        self.socket = WebsocketCommunicator(
+            application, f"/ws/sessions/{session_id}/chat/", headers=headers
+        )
+
+    async def open(self, after=None, *, hello=True):
+        connected, code = await self.socket.connect(timeout=WAIT)
+        assert connected, code
+        if hello:
+            return await self.hello(after)
+
+    async def hello(self, after=None):
+        await self.socket.send_json_to({"type": "hello", "after": after})
+        history = await self.receive()
+        assert history["type"] == "history"
+        return history
+
+    async def receive(self):
+        return await self.socket.receive_json_from(timeout=WAIT)
+
+    async def post(self, text, *, client_id=None, kind="chat"):
+        await self.socket.send_json_to(
+            {"type": "post", "text": text, "kind": kind, "client_id": client_id or uuid.uuid4().hex}
+        )
+
+    async def close(self):
+        await self.socket.disconnect()
+
+
+def texts(frames):
+    return [frame["message"]["text"] for frame in frames if frame["type"] == "message"]
+
+
+async def posted(chat, text, **kwargs):
+    """Post and return (ack, own message frame) whatever order they arrive in."""
+    await chat.post(text, **kwargs)
+    frames = [await chat.receive(), await chat.receive()]
+    by_type = {frame["type"]: frame for frame in frames}
+    assert set(by_type) == {"ack", "message"}, frames
+    assert by_type["ack"]["id"] == by_type["message"]["message"]["id"]
+    return by_type["ack"], by_type["message"]
+
+
+@pytest.fixture
+def lesson(make_session, teacher, at_ten):
+    return make_session(teacher=teacher)
+
+
+def test_two_clients_see_each_others_messages_once(layer, lesson, student, teacher):
+    student_cookie, teacher_cookie = cookie_of(student), cookie_of(teacher)
+
+    async def scenario():
+        pupil, master = Chat(lesson.pk, student_cookie), Chat(lesson.pk, teacher_cookie)
+        first = await pupil.open()
+        assert (first["messages"], first["can_post"], first["moderator"]) == ([], True, False)
+        assert (await master.open())["moderator"] is True
+        _ack, mine = await posted(pupil, "老师好<b>")
+        assert texts([await master.receive()]) == ["老师好<b>"]
+        assert mine["message"]["author"] == {"id": student.pk, "name": "张三"}
+        _ack, reply = await posted(master, "同学好")
+        assert reply["message"]["teacher"] is True
+        # The next frame the student gets is the teacher's reply: nothing came twice.
+        assert texts([await pupil.receive()]) == ["同学好"]
+        await pupil.close()
+        await master.close()
+
+    async_to_sync(scenario)()
+    assert list(Message.objects.values_list("text", flat=True)) == ["老师好<b>", "同学好"]
+
+
+def test_a_reconnecting_client_gets_exactly_what_it_missed(layer, lesson, student, teacher):
+    student_cookie, teacher_cookie = cookie_of(student), cookie_of(teacher)
+
+    async def scenario():
+        pupil, master = Chat(lesson.pk, student_cookie), Chat(lesson.pk, teacher_cookie)
+        await pupil.open()
+        await master.open()
+        _ack, seen = await posted(master, "第一条")
+        assert texts([await pupil.receive()]) == ["第一条"]
+        last_seen = seen["message"]["id"]
+        await pupil.close()  # the phone loses its connection
+        for text in ("第二条", "第三条"):
+            await posted(master, text)
+        # Back: the socket is open before it says hello; what is sent meanwhile is not lost.
+        pupil = Chat(lesson.pk, student_cookie)
+        await pupil.open(hello=False)
+        await posted(master, "第四条")
+        history = await pupil.hello(after=last_seen)
+        assert texts({"type": "message", "message": m} for m in history["messages"]) == [
+            "第二条",
+            "第三条",
+            "第四条",
+        ]
+        await posted(master, "第五条")
+        assert texts([await pupil.receive()]) == ["第五条"]  # and 第四条 did not come again
+        await pupil.close()
+        await master.close()
+
+    async_to_sync(scenario)()
+
+
+def test_a_message_resent_with_its_client_id_is_stored_and_shown_once(
+    layer, lesson, student, teacher
+):
+    student_cookie, teacher_cookie = cookie_of(student), cookie_of(teacher)
+
+    async def scenario():
+        pupil, master = Chat(lesson.pk, student_cookie), Chat(lesson.pk, teacher_cookie)
+        await pupil.open()
+        await master.open()
+        first_ack, _message = await posted(pupil, "有问题", client_id="tab1-7", kind="question")
+        assert texts([await master.receive()]) == ["有问题"]
+        # The student's page did not see the ack and sends it again.
+        await pupil.post("有问题", client_id="tab1-7", kind="question")
+        again = await pupil.receive()
+        assert again == {"type": "ack", "client_id": "tab1-7", "id": first_ack["id"]}
+        await posted(pupil, "下一条")
+        assert texts([await master.receive()]) == ["下一条"]
+        await pupil.close()
+        await master.close()
+
+    async_to_sync(scenario)()
+    assert Message.objects.filter(text="有问题").count() == 1
+
+
+def test_a_hidden_message_is_removed_on_the_other_client(layer, lesson, student, teacher):
+    student_cookie, teacher_cookie = cookie_of(student), cookie_of(teacher)
+
+    async def scenario():
+        pupil, master = Chat(lesson.pk, student_cookie), Chat(lesson.pk, teacher_cookie)
+        await pupil.open()
+        await master.open()
+        _ack, message = await posted(pupil, "捣乱")
+        message_id = message["message"]["id"]
+        await master.receive()
+        await master.socket.send_json_to({"type": "hide", "id": message_id})
+        assert await pupil.receive() == {"type": "hidden", "id": message_id}
+        assert await master.receive() == {"type": "hidden", "id": message_id}
+        await master.socket.send_json_to({"type": "pin", "id": message_id, "value": True})
+        assert await pupil.receive() == {"type": "pinned", "id": message_id, "pinned": True}
+        # A new visitor never sees it; one who had it learns it was hidden.
+        late = Chat(lesson.pk, student_cookie)
+        assert (await late.open())["messages"] == []
+        await late.close()
+        back = Chat(lesson.pk, student_cookie)
+        assert (await back.open(after=message_id))["state"]["hidden"] == [message_id]
+        await back.close()
+        await pupil.close()
+        await master.close()
+
+    async_to_sync(scenario)()
+
+
+def test_a_muted_student_is_told_and_refused(layer, lesson, student, teacher):
+    student_cookie, teacher_cookie = cookie_of(student), cookie_of(teacher)
+
+    async def scenario():
+        pupil, master = Chat(lesson.pk, student_cookie), Chat(lesson.pk, teacher_cookie)
+        await pupil.open()
+        await master.open()
+        await master.socket.send_json_to({"type": "mute", "user": student.pk, "minutes": 10})
+        told = await pupil.receive()
+        assert told == {
+            "type": "muted",
+            "user": student.pk,
+            "until": "2026-12-07T10:10:00+08:00",
+            "message": "You are muted in this chat until 10:10.",
+        }
+        assert "message" not in await master.receive()  # the teacher's copy names no one's mute
+        await pupil.post("我还要说", client_id="m1")
+        assert await pupil.receive() == {
+            "type": "error",
+            "message": "You are muted in this chat until 10:10.",
+            "client_id": "m1",
+        }
+        # A new tab knows it at once.
+        tab = Chat(lesson.pk, student_cookie)
+        assert (await tab.open())["muted_message"] == "You are muted in this chat until 10:10."
+        await tab.close()
+        await pupil.close()
+        await master.close()
+
+    async_to_sync(scenario)()
+    assert Message.objects.count() == 0
+
+
+def test_a_student_cannot_moderate(layer, lesson, student, stranger):
+    student_cookie = cookie_of(student)
+
+    async def scenario():
+        pupil = Chat(lesson.pk, student_cookie)
+        await pupil.open()
+        await pupil.socket.send_json_to({"type": "mute", "user": stranger.pk, "minutes": 10})
+        assert await pupil.receive() == {
+            "type": "error",
+            "message": "Only the teacher and administrators can do that.",
+        }
+        await pupil.close()
+
+    async_to_sync(scenario)()
+
+
+def test_refusals_are_in_chinese_by_default(layer, lesson, student):
+    from django.utils import translation
+
+    cookie = cookie_of(student, language=None)
+    with translation.override("zh-hans"):
+        expected = translation.gettext("Write something first.")
+
+    async def scenario():
+        pupil = Chat(lesson.pk, cookie)
+        await pupil.open()
+        await pupil.post("   ", client_id="e1")
+        assert (await pupil.receive())["message"] == expected
+        await pupil.close()
+
+    async_to_sync(scenario)()
+
+
+def test_anonymous_viewers_of_an_event_read_but_cannot_write(layer, make_session, student, at_ten):
+    event = make_session(kind=Session.Kind.EVENT)
+    student_cookie = cookie_of(student)
+
+    async def scenario():
+        viewer, pupil = Chat(event.pk, cookie_of_anonymous), Chat(event.pk, student_cookie)
+        history = await viewer.open()
+        assert (history["can_post"], history["me"]) == (False, None)
+        await pupil.open()
+        await posted(pupil, "升旗啦")
+        assert texts([await viewer.receive()]) == ["升旗啦"]
+        await viewer.post("匿名", client_id="x")
+        assert (await viewer.receive())["message"] == "Log in to chat and ask questions."
+        await viewer.close()
+        await pupil.close()
+
+    cookie_of_anonymous = cookie_of(None)
+    async_to_sync(scenario)()
+    assert Message.objects.count() == 1
+
+
+def test_a_class_chat_refuses_anonymous_sockets(layer, lesson):
+    async def scenario():
+        viewer = Chat(lesson.pk, cookie_of_anonymous)
+        connected, code = await viewer.socket.connect(timeout=WAIT)
+        assert (connected, code) == (False, 4403)
+
+    cookie_of_anonymous = cookie_of(None)
+    async_to_sync(scenario)()

@@ -1,0 +1,8 @@
+from django.urls import path
+
+from eschool.chat import views
+
+app_name = "chat"
+urlpatterns = [
+    path("sessions/<int:pk>/messages.json", views.messages_json, name="messages_json"),
+]
