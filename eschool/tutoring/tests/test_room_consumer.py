@@ -1,0 +1,324 @@
+"""The room's WebSocket with Channels' test client: order, resume, resends, the end, strangers.
+
+Each test runs one coroutine (async_to_sync) in which the student and the teacher are two
+WebsocketCommunicators on the ASGI application; the channel layer is the configured one
+(in memory, or Redis on the PostgreSQL + Redis leg).
+"""
+
+import sys
+import types
+
+import pytest
+from asgiref.sync import async_to_sync
+from channels.db import database_sync_to_async
+from django.test import Client
+
+from eschool.tutoring import room
+from eschool.tutoring.models import RoomMessage, TutoringSession
+from eschool.tutoring.routing import websocket_urlpatterns
+from eschool.tutoring.tests.test_room_services import make_session
+
+try:
+    from channels.testing import WebsocketCommunicator
+except ModuleNotFoundError:
+    # channels.testing imports Daphne for its live-server test case, which these tests do
+    # not use; the WebSocket test client itself needs nothing from it.
+    sys.modules.setdefault("daphne", types.ModuleType("daphne"))
+    _stub = types.ModuleType("daphne.testing")
+    _stub.DaphneProcess = object
+    sys.modules["daphne.testing"] = _stub
+    from channels.testing import WebsocketCommunicator
+
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+
+ORIGIN = (b"origin", b"http://testserver")
+
+
+@pytest.fixture
+def tutoring_session(student, teacher):
+    return make_session(student, teacher)
+
+
+def _app():
+    from channels.routing import URLRouter
+
+    return URLRouter(websocket_urlpatterns)
+
+
+async def join(session, user, after=0):
+    """A side's socket, connected and past its hello; returns (communicator, replayed frames)."""
+    communicator = WebsocketCommunicator(_app(), f"/ws/tutoring/{session.pk}/", headers=[ORIGIN])
+    communicator.scope["user"] = user
+    connected, _code = await communicator.connect()
+    assert connected
+    await communicator.send_json_to({"type": "hello", "after": after})
+    replayed = []
+    while True:
+        frame = await communicator.receive_json_from(timeout=5)
+        if frame["type"] == "welcome":
+            return communicator, replayed, frame
+        replayed.append(frame)
+
+
+async def post(communicator, text, client_id):
+    await communicator.send_json_to(
+        {"type": "post", "client_id": client_id, "kind": "text", "body": {"text": text}}
+    )
+
+
+async def post_stored(communicator, text, client_id):
+    """Post and wait for the server's acknowledgement: the message is stored."""
+    await post(communicator, text, client_id)
+    ack = await next_frame(communicator, skip=("message",))
+    assert ack["type"] == "ack" and ack["client_id"] == client_id
+    return ack["seq"]
+
+
+async def next_frame(communicator, *, skip=("ack",)):
+    while True:
+        frame = await communicator.receive_json_from(timeout=5)
+        if frame["type"] not in skip:
+            return frame
+
+
+def texts(frames):
+    return [(f["seq"], f["body"]["text"]) for f in frames if f.get("kind") == "text"]
+
+
+def test_a_message_reaches_the_other_side_once_and_the_sender_gets_its_number(
+    tutoring_session, student, teacher
+):
+    async def scenario():
+        pupil, _, welcome = await join(tutoring_session, student)
+        tutor, _, _ = await join(tutoring_session, teacher)
+        assert welcome == {"type": "welcome", "role": "student", "last_seq": 0, "ended": False}
+
+        await post(pupil, "老师好", "m-1")
+        ack = await pupil.receive_json_from(timeout=5)
+        echo = await pupil.receive_json_from(timeout=5)
+        got = await next_frame(tutor)
+        assert ack == {"type": "ack", "client_id": "m-1", "seq": 1}
+        assert (echo["seq"], echo["client_id"]) == (1, "m-1")
+        assert {k: got[k] for k in ("seq", "author", "author_name", "kind", "body")} == {
+            "seq": 1,
+            "author": "student",
+            "author_name": "张三",
+            "kind": "text",
+            "body": {"text": "老师好"},
+        }
+        # The teacher's next frame is the next message, not the first one again.
+        await post(pupil, "第二题不会", "m-2")
+        assert texts([await next_frame(tutor)]) == [(2, "第二题不会")]
+        await pupil.disconnect()
+        await tutor.disconnect()
+
+    async_to_sync(scenario)()
+
+
+def test_after_a_dropped_connection_a_side_gets_exactly_what_it_missed(
+    tutoring_session, student, teacher
+):
+    async def scenario():
+        pupil, _, _ = await join(tutoring_session, student)
+        tutor, _, _ = await join(tutoring_session, teacher)
+        assert await post_stored(pupil, "一", "m-1") == 1
+        assert texts([await next_frame(tutor)]) == [(1, "一")]
+        await tutor.disconnect()  # the teacher's connection drops having seen 1
+
+        for n, text in enumerate(["二", "三", "四"], start=2):
+            assert await post_stored(pupil, text, f"m-{n}") == n
+        tutor, replayed, welcome = await join(tutoring_session, teacher, after=1)
+        assert texts(replayed) == [(2, "二"), (3, "三"), (4, "四")]
+        assert welcome["last_seq"] == 4
+        # Live messages go on from there, without repeating any.
+        await post(pupil, "五", "m-5")
+        assert texts([await next_frame(tutor)]) == [(5, "五")]
+        await pupil.disconnect()
+        await tutor.disconnect()
+
+    async_to_sync(scenario)()
+
+
+def test_a_message_sent_again_after_reconnecting_is_stored_once(tutoring_session, student, teacher):
+    async def scenario():
+        tutor, _, _ = await join(tutoring_session, teacher)
+        pupil, _, _ = await join(tutoring_session, student)
+        await post(pupil, "老师好", "same-id")
+        first_ack = await next_frame(pupil, skip=("message",))
+        await pupil.disconnect()
+        # The student never saw the ack arrive (say), so the client sends it again.
+        pupil, replayed, _ = await join(tutoring_session, student, after=0)
+        await post(pupil, "老师好", "same-id")
+        second_ack = await next_frame(pupil, skip=("message",))
+        assert first_ack == second_ack == {"type": "ack", "client_id": "same-id", "seq": 1}
+        assert texts(replayed) == [(1, "老师好")]
+        await post(pupil, "下一条", "other-id")
+        assert texts([await next_frame(tutor), await next_frame(tutor)]) == [
+            (1, "老师好"),
+            (2, "下一条"),
+        ]
+        await pupil.disconnect()
+        await tutor.disconnect()
+
+    async_to_sync(scenario)()
+    assert RoomMessage.objects.filter(session=tutoring_session, client_id="same-id").count() == 1
+
+
+def test_a_side_that_was_away_when_the_session_ended_learns_it_on_return(
+    tutoring_session, student, teacher
+):
+    async def scenario():
+        pupil, _, _ = await join(tutoring_session, student)
+        tutor, _, _ = await join(tutoring_session, teacher)
+        await post(pupil, "谢谢老师", "m-1")
+        assert texts([await next_frame(tutor)]) == [(1, "谢谢老师")]
+        await pupil.disconnect()  # the student's phone goes to sleep
+
+        await tutor.send_json_to({"type": "end"})
+        notice = await next_frame(tutor)
+        assert (notice["seq"], notice["kind"], notice["body"]) == (
+            2,
+            "system",
+            {"event": "ended", "by": "teacher"},
+        )
+        assert await tutor.receive_json_from(timeout=5) == {"type": "ended"}
+        assert (await tutor.receive_output(timeout=5))["type"] == "websocket.close"
+
+        pupil, replayed, welcome = await join(tutoring_session, student, after=1)
+        assert [(f["seq"], f["body"]) for f in replayed] == [
+            (2, {"event": "ended", "by": "teacher"})
+        ]
+        assert welcome["ended"] is True
+        assert await pupil.receive_json_from(timeout=5) == {"type": "ended"}
+        closed = await pupil.receive_output(timeout=5)
+        assert (closed["type"], closed["code"]) == ("websocket.close", 4000)
+
+    async_to_sync(scenario)()
+    tutoring_session.refresh_from_db()
+    assert tutoring_session.ended_at is not None and tutoring_session.ended_by == teacher
+
+
+def test_after_the_end_a_post_is_not_stored(tutoring_session, student):
+    async def scenario():
+        pupil, _, _ = await join(tutoring_session, student)
+        await database_sync_to_async(room.room_end)(actor=student, session=tutoring_session)
+        await next_frame(pupil)  # the notice
+        assert await pupil.receive_json_from(timeout=5) == {"type": "ended"}
+
+    async_to_sync(scenario)()
+    assert list(RoomMessage.objects.values_list("kind", flat=True)) == ["system"]
+
+
+def test_typing_draw_and_voice_signals_go_to_the_other_side_only(
+    tutoring_session, student, teacher
+):
+    async def scenario():
+        pupil, _, _ = await join(tutoring_session, student)
+        tutor, _, _ = await join(tutoring_session, teacher)
+        offer = {"kind": "offer", "sdp": "v=0 o=- 1 2 IN IP4 127.0.0.1"}
+        await tutor.send_json_to({"type": "signal", "data": offer})
+        assert await pupil.receive_json_from(timeout=5) == {
+            "type": "signal",
+            "data": offer,
+            "from": "teacher",
+        }
+        await pupil.send_json_to({"type": "typing"})
+        stroke = {"id": "s1", "color": "#c0392b", "width": 0.006, "points": [[0.1, 0.2]]}
+        await pupil.send_json_to({"type": "draw", "stroke": stroke})
+        # The teacher's own signal did not come back to it: its next frames are the student's.
+        assert await tutor.receive_json_from(timeout=5) == {"type": "typing", "from": "student"}
+        assert await tutor.receive_json_from(timeout=5) == {
+            "type": "draw",
+            "stroke": stroke,
+            "from": "student",
+        }
+        await pupil.disconnect()
+        await tutor.disconnect()
+
+    async_to_sync(scenario)()
+    assert not RoomMessage.objects.exists()  # none of these is stored
+
+
+def test_a_refused_post_gets_an_error_with_its_client_id(tutoring_session, student):
+    async def scenario():
+        pupil, _, _ = await join(tutoring_session, student)
+        await post(pupil, "长" * (room.TEXT_LIMIT + 1), "too-long")
+        error = await pupil.receive_json_from(timeout=5)
+        assert error == {
+            "type": "error",
+            "client_id": "too-long",
+            "code": "too_long",
+            "message": "The message is too long: at most 1000 characters.",
+        }
+        await pupil.disconnect()
+
+    from django.utils import translation
+
+    with translation.override("en"):
+        async_to_sync(scenario)()
+    assert not RoomMessage.objects.exists()
+
+
+def _cookie_for(user) -> bytes:
+    client = Client()
+    client.force_login(user)
+    return f"sessionid={client.cookies['sessionid'].value}".encode()
+
+
+@pytest.mark.parametrize("persona", ["stranger", "parent", "district_admin"])
+def test_only_the_two_sides_may_open_the_room(tutoring_session, personas, persona):
+    # Through the whole ASGI application: the session cookie decides who is knocking.
+    from config.asgi import application
+
+    async def knock(cookie):
+        communicator = WebsocketCommunicator(
+            application,
+            f"/ws/tutoring/{tutoring_session.pk}/",
+            headers=[ORIGIN, (b"cookie", cookie)],
+        )
+        connected, code = await communicator.connect()
+        if connected:
+            await communicator.disconnect()
+        return connected, code
+
+    assert async_to_sync(knock)(_cookie_for(personas[persona])) == (False, 4403)
+    assert async_to_sync(knock)(_cookie_for(personas["student"]))[0] is True
+
+
+def test_a_session_transferred_while_the_student_was_away_sends_them_to_the_new_room(
+    tutoring_session, student, teacher, school_a
+):
+    from eschool.accounts.models import Role, Teacher
+    from eschool.core.testing import make_user
+
+    colleague = make_user("T0002", "李老师", Role.TEACHER, school=school_a)
+    Teacher.objects.create(user=colleague, school=school_a)
+    # The colleague is on duty tonight and free (G's transfer checks the shift).
+    _on_duty(colleague)
+    new = room.room_transfer(actor=teacher, session=tutoring_session, to_teacher=colleague.teacher)
+
+    async def scenario():
+        pupil, replayed, welcome = await join(tutoring_session, student)
+        assert [f["body"]["event"] for f in replayed] == ["transferred"]
+        assert replayed[0]["body"]["session"] == new.pk
+        assert replayed[0]["body"]["url"] == f"/tutoring/session/{new.pk}/"
+        assert welcome["ended"] is True
+        tutor, replayed, _ = await join(new, colleague)
+        assert [(f["body"]["event"], f["body"]["from"]) for f in replayed] == [
+            ("continued", "陈老师")
+        ]
+        await tutor.disconnect()
+
+    async_to_sync(scenario)()
+    assert TutoringSession.objects.get(pk=new.pk).transferred_from_id == tutoring_session.pk
+
+
+def _on_duty(user):
+    from eschool.core import timeutil
+    from eschool.tutoring.models import GradeBand, Shift
+
+    band = GradeBand.objects.get_or_create(name="初中", defaults={"low": 7, "high": 9})[0]
+    now = timeutil.now()
+    Shift.objects.create(
+        teacher=user.teacher, day=timeutil.today(now), band=band, clocked_in_at=now, idle_since=now
+    )
