@@ -20,7 +20,7 @@ from eschool.classroom.models import Booking, Session
 from eschool.classroom.selectors import day_is_public, user_sees_unpublished
 from eschool.classroom.selectors.publication import anonymous_may_watch
 from eschool.core import timeutil
-from eschool.live.models import Broadcast
+from eschool.live.models import Broadcast, Recording
 from eschool.live.selectors import replay_of
 from eschool.live.services import user_manages_recordings
 
@@ -39,6 +39,7 @@ class LiveState:
     status: str  # waiting | live | ended
     live_path: str  # the live playlist, relative to MEDIA_ROOT
     replay_path: str  # the replay's playlist (master or media), or ""
+    replay: Recording | None = None  # the ready recording behind replay_path
 
 
 def live_playlist_path(session: Session) -> str:
@@ -62,7 +63,10 @@ def live_state(session: Session, *, at: dt.datetime | None = None) -> LiveState:
     else:
         status = WAITING
     return LiveState(
-        status=status, live_path=live_path, replay_path=replay.hls_path if replay else ""
+        status=status,
+        live_path=live_path,
+        replay_path=replay.hls_path if replay else "",
+        replay=replay,
     )
 
 

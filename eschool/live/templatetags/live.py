@@ -88,6 +88,7 @@ def live_player(context, session: Session):
         "manages": manages,
         "live_url": player.media_url(state.live_path) if may_watch else "",
         "replay_url": player.media_url(state.replay_path) if may_watch else "",
+        "replay": state.replay,
         "status_url": reverse("live:status", args=[session.pk]),
         "server_time": timeutil.local(at).isoformat(),
         "login_url": reverse("accounts:login") + "?next=" + request.get_full_path(),
@@ -110,16 +111,18 @@ def live_player(context, session: Session):
 
 
 @register.simple_tag(takes_context=True)
-def include_if_present(context, name: str):
-    """{% include_if_present "chat/_panel.html" %}: include a part another app provides, or
-    nothing while that app does not provide it (the parts of the live page are built apart)."""
+def include_if_present(context, name: str, **extra):
+    """{% include_if_present "chat/_panel.html" key=value %}: include a part another app
+    provides, or nothing while that app does not provide it (the parts of the live page are
+    built apart)."""
     try:
         part = context.template.engine.get_template(name)
     except TemplateDoesNotExist as missing:
         if missing.args and missing.args[0] != name:
             raise  # the part is there but something it uses is not: show that error
         return ""
-    return part.render(context)
+    with context.push(**extra):
+        return part.render(context)
 
 
 @register.simple_tag
