@@ -2,6 +2,10 @@
 
 websocket_urlpatterns: list = []
 
+from eschool.tutoring.routing import websocket_urlpatterns as tutoring_routes  # noqa: E402
+
+websocket_urlpatterns += tutoring_routes
+
 from eschool.chat.routing import websocket_urlpatterns as chat_routes  # noqa: E402
 
 websocket_urlpatterns += chat_routes
