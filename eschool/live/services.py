@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from pathlib import Path
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
@@ -15,8 +17,9 @@ from django.utils.translation import gettext_noop
 from eschool.classroom.models import Session
 from eschool.classroom.selectors import user_manages_timetable
 from eschool.core import timeutil
+from eschool.live import ingest
 from eschool.live.media import MediaRefused, package_vod, read_playlist
-from eschool.live.models import Chapter, Recording
+from eschool.live.models import Broadcast, Chapter, Recording
 
 PROGRESS_STEP = 0.05  # the database hears about progress at most every 5 %
 UNEXPECTED_FAILURE = gettext_noop("The recording could not be processed. Please try again.")
@@ -196,3 +199,156 @@ def chapter_remove(*, actor, chapter: Chapter) -> None:
     if not user_manages_recordings(actor, chapter.recording.session):
         raise PermissionDenied
     chapter.delete()
+
+
+# --------------------------------------------------------------------------- broadcasts
+
+# Going live opens this long before the session's start and stays possible this long after its end.
+BROADCAST_MARGIN = dt.timedelta(minutes=30)
+# A live broadcast no media reached for this long is closed by recovery.
+SILENCE_BEFORE_RECOVERY = dt.timedelta(seconds=60)
+
+
+class BroadcastRefused(Exception):
+    """A broadcast that cannot start now; `message` is translated and safe to show."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+def live_dir(session_id: int) -> Path:
+    return Path(settings.MEDIA_ROOT) / "live" / str(session_id)
+
+
+def _live_hls_path(session_id: int) -> str:
+    return f"live/{session_id}/{ingest.PLAYLIST}"
+
+
+def broadcast_of(session: Session) -> Broadcast:
+    """The session's broadcast, created (waiting, with its stream key) on first use."""
+    broadcast, _created = Broadcast.objects.get_or_create(
+        session=session, defaults={"hls_path": _live_hls_path(session.pk)}
+    )
+    return broadcast
+
+
+def broadcast_window(session: Session) -> tuple[dt.datetime, dt.datetime]:
+    """When the session may be broadcast: 30 minutes before its start to 30 after its end."""
+    return session.starts_at - BROADCAST_MARGIN, session.ends_at + BROADCAST_MARGIN
+
+
+def broadcast_begin(*, actor, session: Session, source: str) -> Broadcast:
+    """Go live, or continue the live after a reconnect (same playlist, same replay).
+
+    The session's teacher or a district administrator, inside the session's window. A
+    broadcast that ended may resume inside the window: its playlist is reopened and its
+    replay waits for the new end. `actor` may be None only for RTMP, whose caller has
+    checked the stream key (the key is the credential).
+    """
+    if actor is None:
+        if source != Broadcast.Source.RTMP:
+            raise PermissionDenied
+    elif not user_manages_recordings(actor, session):
+        raise PermissionDenied
+    if session.status == Session.Status.CANCELLED:
+        raise BroadcastRefused(_("This session was cancelled; it cannot be broadcast."))
+    moment = timeutil.now()
+    opens, closes = broadcast_window(session)
+    if moment < opens:
+        raise BroadcastRefused(
+            _("You can go live from %(time)s, 30 minutes before the session starts.")
+            % {"time": timeutil.local(opens).strftime("%Y-%m-%d %H:%M")}
+        )
+    if moment > closes:
+        raise BroadcastRefused(
+            _("The session ended more than 30 minutes ago; it can no longer be broadcast.")
+        )
+    broadcast_of(session)
+    with transaction.atomic():
+        broadcast = Broadcast.objects.select_for_update().get(session=session)
+        if broadcast.status == Broadcast.Status.ENDED:
+            ingest.reopen_playlist(live_dir(session.pk))
+            if broadcast.recording_id:
+                # The playlist is live again: not a replay until the broadcast ends again.
+                Recording.objects.filter(pk=broadcast.recording_id).update(
+                    status=Recording.Status.PROCESSING, updated_at=moment
+                )
+        broadcast.status = Broadcast.Status.LIVE
+        broadcast.source = source
+        broadcast.started_at = broadcast.started_at or moment
+        broadcast.ended_at = None
+        broadcast.last_media_at = moment
+        broadcast.hls_path = _live_hls_path(session.pk)
+        broadcast.save(
+            update_fields=[
+                "status",
+                "source",
+                "started_at",
+                "ended_at",
+                "last_media_at",
+                "hls_path",
+            ]
+        )
+    return broadcast
+
+
+def broadcast_media_arrived(*, broadcast_id: int) -> bool:
+    """Note that media is flowing (recovery closes broadcasts that fall silent).
+
+    False when the session's window is over: the caller ends the broadcast.
+    """
+    moment = timeutil.now()
+    Broadcast.objects.filter(pk=broadcast_id, status=Broadcast.Status.LIVE).update(
+        last_media_at=moment
+    )
+    session = Session.objects.only("starts_at", "ends_at").get(broadcast__pk=broadcast_id)
+    return moment <= broadcast_window(session)[1]
+
+
+def broadcast_end(*, broadcast: Broadcast) -> Recording | None:
+    """End the live: close the playlist with #EXT-X-ENDLIST; the same URL is now the replay.
+
+    Returns the READY recording (kind LIVE) whose hls_path is the live playlist, or None when
+    nothing was recorded. Safe to call again. Waits (up to 10 s) for an ingest still writing.
+    """
+    playlist = ingest.close_playlist(live_dir(broadcast.session_id))
+    moment = timeutil.now()
+    with transaction.atomic():
+        broadcast = Broadcast.objects.select_for_update().get(pk=broadcast.pk)
+        if playlist is not None and playlist.segments:
+            recording = broadcast.recording or Recording(
+                session_id=broadcast.session_id, kind=Recording.Kind.LIVE
+            )
+            recording.status = Recording.Status.READY
+            recording.progress = 1.0
+            recording.error = ""
+            recording.hls_path = broadcast.hls_path or _live_hls_path(broadcast.session_id)
+            recording.duration_seconds = round(playlist.duration, 3)
+            recording.save()
+            broadcast.recording = recording
+        if broadcast.status != Broadcast.Status.ENDED:
+            broadcast.ended_at = moment
+        broadcast.status = Broadcast.Status.ENDED
+        broadcast.save(update_fields=["status", "ended_at", "recording"])
+    return broadcast.recording
+
+
+def broadcasts_recover(*, silent_for: dt.timedelta = SILENCE_BEFORE_RECOVERY) -> int:
+    """Close the live broadcasts no media reached for `silent_for` (the process died, the
+    teacher's line dropped for good): the playlist ends at its last complete segment and
+    becomes the replay. Broadcasts whose ingest is still writing are left alone.
+    Returns how many were closed."""
+    cutoff = timeutil.now() - silent_for
+    stale = Broadcast.objects.filter(status=Broadcast.Status.LIVE).filter(
+        Q(last_media_at__lt=cutoff) | Q(last_media_at__isnull=True, started_at__lt=cutoff)
+    )
+    closed = 0
+    for broadcast in stale:
+        try:
+            ingest.recover_playlist(live_dir(broadcast.session_id))
+        except ingest.IngestBusy:
+            continue
+        broadcast_end(broadcast=broadcast)
+        closed += 1
+    return closed

@@ -1,0 +1,521 @@
+"""Live ingest: a teacher's H.264 stream in, an HLS EVENT playlist of MPEG-TS segments out.
+
+The video is never re-encoded (two cores could not afford it): its packets are copied into
+MPEG-TS segments cut at keyframes, each at least SEGMENT_MIN seconds long (2-4 s when the
+sender puts a keyframe every 2 s). Only the sound is re-encoded, Opus to AAC, which costs
+little. A segment is written under a hidden ".part" name and listed in index.m3u8 only once
+it is complete, so players, caches and the recovery step never see half a segment.
+
+A second ingest into the same folder (the teacher reconnected) continues the numbering and
+the timeline after an #EXT-X-DISCONTINUITY: the same live, the same replay.
+
+Plain functions on files, no database: the browser WebSocket (consumers.py) and the RTMP
+ingest both call ingest_stream.
+"""
+
+from __future__ import annotations
+
+import collections
+import fcntl
+import logging
+import re
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+import av
+from django.utils.translation import gettext as _
+
+from eschool.live.media import AUDIO_RATE, MediaRefused, Playlist, Segment, read_playlist
+from eschool.live.media import write_media_playlist as _write_playlist
+
+logger = logging.getLogger(__name__)
+
+PLAYLIST = "index.m3u8"
+LOCK = ".ingest.lock"
+SEGMENT_MIN = 2.0  # seconds; a segment is cut at the first keyframe at least this far in
+# Every output timestamp is shifted by this much, so that AAC's priming samples (which come
+# before the first picture) never need a negative timestamp.
+TIMELINE_BASE = 10.0
+AAC_BIT_RATE = 128_000
+# Demuxer probing: MediaRecorder and FLV headers describe the streams; there is no need to
+# buffer FFmpeg's default 5 MB (16 s of a 2.5 Mbit/s stream) before the first segment.
+DEFAULT_OPTIONS = {"probesize": "500000", "analyzeduration": "1000000"}
+_NUMBER = re.compile(r"seg-(\d+)\.ts$")
+
+
+class IngestBusy(Exception):
+    """Another ingest is writing this broadcast's playlist (another window or device)."""
+
+
+@dataclass
+class SegmentDone:
+    """What on_segment hears after each segment is listed in the playlist."""
+
+    segment: Segment
+    count: int  # segments in the playlist now
+    timeline_start: float  # where the segment starts on the playlist's timeline (seconds)
+    first_byte: int  # position of its first picture in the input (-1 when unknown)
+
+
+# --------------------------------------------------------------------------- the pipe
+
+
+class ChunkPipe:
+    """A file-like object PyAV reads from while another thread feeds it chunks.
+
+    read() blocks until there is data or the pipe is closed (then b"" after what was fed).
+    An idle_timeout ends the stream when nothing arrives for that long, so a sender that
+    vanished without closing its socket does not hold the ingest (and its lock) forever.
+    """
+
+    def __init__(self, *, idle_timeout: float | None = 30.0):
+        self._chunks: collections.deque[bytes] = collections.deque()
+        self._condition = threading.Condition()
+        self._closed = False
+        self._idle_timeout = idle_timeout
+        self.fed = 0  # bytes fed so far
+        self.consumed = 0  # bytes handed to the reader so far
+
+    def feed(self, data: bytes) -> None:
+        if not data:
+            return
+        with self._condition:
+            if self._closed:
+                return
+            self._chunks.append(bytes(data))
+            self.fed += len(data)
+            self._condition.notify()
+
+    def close(self) -> None:
+        """End of stream: the reader gets what was fed, then EOF."""
+        with self._condition:
+            self._closed = True
+            self._condition.notify_all()
+
+    def abort(self) -> None:
+        """End of stream now: what was fed and not read yet is dropped."""
+        with self._condition:
+            self._chunks.clear()
+            self._closed = True
+            self._condition.notify_all()
+
+    def read(self, size: int = -1) -> bytes:
+        with self._condition:
+            while not self._chunks and not self._closed:
+                if not self._condition.wait(timeout=self._idle_timeout):
+                    logger.info("live ingest: nothing received for %ss, ending", self._idle_timeout)
+                    self._closed = True
+            if not self._chunks:
+                return b""
+            if size is None or size < 0:
+                data = b"".join(self._chunks)
+                self._chunks.clear()
+            else:
+                data = self._chunks.popleft()
+                if len(data) > size:
+                    self._chunks.appendleft(data[size:])
+                    data = data[:size]
+            self.consumed += len(data)
+            return data
+
+
+# --------------------------------------------------------------------------- playlist files
+
+
+@contextmanager
+def playlist_lock(out_dir: Path, *, timeout: float = 10.0) -> Iterator[None]:
+    """Only one writer per playlist, across threads and processes (an advisory file lock)."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    with open(out_dir / LOCK, "a+b") as handle:
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    raise IngestBusy(str(out_dir)) from None
+                time.sleep(0.05)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _existing(out_dir: Path) -> Playlist:
+    path = out_dir / PLAYLIST
+    return read_playlist(path) if path.exists() else Playlist()
+
+
+def _write(out_dir: Path, segments: list[Segment], *, ended: bool) -> None:
+    _write_playlist(out_dir / PLAYLIST, segments, ended=ended, vod=False)
+
+
+def _drop_unfinished(out_dir: Path) -> int:
+    removed = 0
+    for part in out_dir.glob(".seg-*.part"):
+        part.unlink(missing_ok=True)
+        removed += 1
+    return removed
+
+
+def _next_number(out_dir: Path, segments: list[Segment]) -> int:
+    numbers = [int(m.group(1)) for s in segments if (m := _NUMBER.search(s.uri))]
+    numbers += [int(m.group(1)) for p in out_dir.glob("seg-*.ts") if (m := _NUMBER.search(p.name))]
+    return max(numbers, default=-1) + 1
+
+
+def close_playlist(out_dir: str | Path, *, timeout: float = 10.0) -> Playlist | None:
+    """End the live: add #EXT-X-ENDLIST. None when nothing was ever recorded."""
+    out_dir = Path(out_dir)
+    if not (out_dir / PLAYLIST).exists():
+        return None
+    with playlist_lock(out_dir, timeout=timeout):
+        playlist = _existing(out_dir)
+        if not playlist.ended:
+            _write(out_dir, playlist.segments, ended=True)
+            playlist.ended = True
+        return playlist
+
+
+def reopen_playlist(out_dir: str | Path, *, timeout: float = 10.0) -> Playlist | None:
+    """Remove #EXT-X-ENDLIST so the live can go on (a broadcast resumed within its window)."""
+    out_dir = Path(out_dir)
+    if not (out_dir / PLAYLIST).exists():
+        return None
+    with playlist_lock(out_dir, timeout=timeout):
+        playlist = _existing(out_dir)
+        if playlist.ended:
+            _write(out_dir, playlist.segments, ended=False)
+            playlist.ended = False
+        return playlist
+
+
+def recover_playlist(out_dir: str | Path, *, timeout: float = 0.0) -> Playlist | None:
+    """After a crash: drop the segment that was being written and close at the last complete one.
+
+    Raises IngestBusy when an ingest is still writing (it is alive: nothing to recover).
+    None when nothing was ever recorded.
+    """
+    out_dir = Path(out_dir)
+    if not out_dir.exists():
+        return None
+    with playlist_lock(out_dir, timeout=timeout):
+        _drop_unfinished(out_dir)
+        if not (out_dir / PLAYLIST).exists():
+            return None
+        playlist = _existing(out_dir)
+        listed = {s.uri for s in playlist.segments}
+        for stray in out_dir.glob("seg-*.ts"):
+            if stray.name not in listed:
+                stray.unlink(missing_ok=True)  # written but never listed: not part of the live
+        if not playlist.ended:
+            _write(out_dir, playlist.segments, ended=True)
+            playlist.ended = True
+        return playlist
+
+
+# --------------------------------------------------------------------------- ingest
+
+
+def ingest_stream(
+    source: Any,
+    out_dir: str | Path,
+    *,
+    on_segment: Callable[[SegmentDone], None] | None = None,
+    options: dict[str, str] | None = None,
+    lock_timeout: float = 10.0,
+) -> None:
+    """Repackage a live H.264 stream into out_dir/index.m3u8 (EVENT) until the input ends.
+
+    `source` is anything PyAV opens: a file-like object (ChunkPipe), a path or an rtmp:// URL.
+    `options` are FFmpeg input options; a "format" entry names the input format. The video
+    must be H.264 (MediaRefused otherwise, with a message for the teacher). Returns at the
+    end of the input, having listed the last (maybe shorter) segment; the playlist stays
+    open for a reconnect: close_playlist ends it. IngestBusy when another ingest holds it.
+    """
+    out_dir = Path(out_dir)
+    opts = {**DEFAULT_OPTIONS, **(options or {})}
+    input_format = opts.pop("format", None)
+    with playlist_lock(out_dir, timeout=lock_timeout):
+        try:
+            container = av.open(source, "r", format=input_format, options=opts)
+        except (av.FFmpegError, OSError, UnicodeDecodeError) as error:
+            raise MediaRefused(_("The live video could not be read.")) from error
+        try:
+            _Ingest(out_dir, container, on_segment).run()
+        finally:
+            container.close()
+
+
+class _Ingest:
+    def __init__(self, out_dir: Path, container, on_segment):
+        self.out_dir = out_dir
+        self.container = container
+        self.on_segment = on_segment
+        _drop_unfinished(out_dir)
+        previous = _existing(out_dir)
+        self.segments = previous.segments
+        self.reconnect = bool(self.segments)
+        self.number = _next_number(out_dir, self.segments)
+        # This part's timeline continues where the playlist ends.
+        self.timeline_offset = previous.duration
+        if previous.ended:
+            _write(out_dir, self.segments, ended=False)
+
+        self.video = next(iter(container.streams.video), None)
+        if self.video is None:
+            raise MediaRefused(_("The live stream has no video."))
+        if self.video.codec_context.name != "h264":
+            raise MediaRefused(_("The live video must be H.264. Choose another format or use OBS."))
+        self.audio = next(iter(container.streams.audio), None)
+
+        self.start: float | None = None  # source time of the first keyframe
+        self.output = None  # the segment being written
+        self.out_video = None
+        self.out_audio = None
+        self.segment_start = 0.0  # relative to self.start
+        self.segment_first_byte = -1
+        self.video_end = 0.0
+        self.last_dts: int | None = None
+        self.frame_seconds = 1 / 30
+
+        self.encoder_sink = None
+        self.encoder = None
+        self.resampler = None
+        self.audio_position: int | None = None  # next sample on this part's timeline
+        if self.audio is not None:
+            self._open_audio_encoder()
+
+    # ---- audio
+
+    def _open_audio_encoder(self) -> None:
+        # The AAC encoder lives for the whole part (a new one per segment would restart its
+        # priming and click); it belongs to a container that is never written, and each
+        # segment's audio stream is a copy of its parameters.
+        self.encoder_sink = av.open(_Discard(), "w", format="mpegts")
+        self.encoder = self.encoder_sink.add_stream("aac", rate=AUDIO_RATE)
+        self.encoder.layout = "stereo"
+        self.encoder.bit_rate = AAC_BIT_RATE
+        self.encoder.codec_context.time_base = Fraction(1, AUDIO_RATE)
+        # Starting the container opens the encoder and copies its settings (with the
+        # AudioSpecificConfig the MPEG-TS muxer turns into ADTS headers) to the stream.
+        self.encoder_sink.start_encoding()
+        self.resampler = av.AudioResampler(format="fltp", layout="stereo", rate=AUDIO_RATE)
+
+    def _audio_packet(self, packet) -> None:
+        try:
+            frames = packet.decode()
+        except av.FFmpegError:
+            return  # one damaged sound packet: a few ms of silence, not the end of the live
+        for frame in frames:
+            if frame.pts is None or frame.time_base is None or self.start is None:
+                continue
+            seconds = float(frame.pts * frame.time_base) - self.start
+            if seconds < -0.001:
+                continue  # before the first picture: not on the timeline
+            expected = round(seconds * AUDIO_RATE)
+            if self.audio_position is None or expected > self.audio_position + AUDIO_RATE // 10:
+                self.audio_position = expected  # first sound, or a real gap (muted microphone)
+            frame.pts = None
+            for converted in self.resampler.resample(frame):
+                self._encode_audio(converted)
+
+    def _encode_audio(self, frame) -> None:
+        base = round((TIMELINE_BASE + self.timeline_offset) * AUDIO_RATE)
+        if frame is not None:
+            frame.pts = base + self.audio_position
+            frame.time_base = Fraction(1, AUDIO_RATE)
+            self.audio_position += frame.samples
+        for packet in self.encoder.encode(frame):
+            if self.output is not None:
+                packet.stream = self.out_audio
+                self.output.mux(packet)
+
+    # ---- video and segments
+
+    def _open_segment(self, at: float, first_byte: int) -> None:
+        name = f"seg-{self.number:05d}.ts"
+        self.output = av.open(str(self.out_dir / f".{name}.part"), "w", format="mpegts")
+        self.out_video = self.output.add_stream_from_template(self.video)
+        self.out_audio = (
+            self.output.add_stream_from_template(self.encoder) if self.encoder else None
+        )
+        self.segment_start = at
+        self.segment_first_byte = first_byte
+
+    def _finish_segment(self, end: float) -> None:
+        self.output.close()
+        name = f"seg-{self.number:05d}.ts"
+        (self.out_dir / f".{name}.part").replace(self.out_dir / name)
+        segment = Segment(
+            uri=name,
+            duration=round(max(end - self.segment_start, 0.001), 6),
+            discontinuity=self.reconnect and self.number == self._first_number,
+        )
+        self.segments.append(segment)
+        _write(self.out_dir, self.segments, ended=False)
+        self.output = None
+        self.number += 1
+        if self.on_segment is not None:
+            self.on_segment(
+                SegmentDone(
+                    segment=segment,
+                    count=len(self.segments),
+                    timeline_start=self.timeline_offset + self.segment_start,
+                    first_byte=self.segment_first_byte,
+                )
+            )
+
+    def _video_packet(self, packet) -> None:
+        if packet.pts is None and packet.dts is None:
+            return
+        tb = packet.time_base
+        pts = packet.pts if packet.pts is not None else packet.dts
+        dts = packet.dts if packet.dts is not None else pts
+        seconds = float(pts * tb)
+        if self.start is None:
+            if not packet.is_keyframe:
+                return  # pictures before the first keyframe cannot be decoded
+            self.start = seconds
+        at = seconds - self.start
+        if packet.is_keyframe and (
+            self.output is None or at - self.segment_start >= SEGMENT_MIN - 0.001
+        ):
+            if self.output is not None:
+                self._finish_segment(at)
+            self._open_segment(at, packet.pos if packet.pos is not None else -1)
+        if packet.duration:
+            self.frame_seconds = float(packet.duration * tb)
+        self.video_end = max(self.video_end, at + self.frame_seconds)
+
+        shift = round((TIMELINE_BASE + self.timeline_offset - self.start) / tb)
+        dts += shift
+        pts += shift
+        if self.last_dts is not None and dts <= self.last_dts:
+            dts = self.last_dts + 1  # MediaRecorder timestamps are in ms and may repeat
+        pts = max(pts, dts)
+        self.last_dts = dts
+        packet.pts, packet.dts = pts, dts
+        packet.stream = self.out_video
+        self.output.mux(packet)
+
+    def run(self) -> None:
+        self._first_number = self.number
+        streams = [self.video] + ([self.audio] if self.audio is not None else [])
+        try:
+            try:
+                for packet in self.container.demux(*streams):
+                    if packet.stream is self.video or packet.stream.index == self.video.index:
+                        self._video_packet(packet)
+                    elif self.start is not None:
+                        self._audio_packet(packet)
+            except av.FFmpegError as error:
+                # A stream cut in the middle (a dropped socket): keep everything up to here.
+                logger.info("live ingest: input ended with %s", error)
+            if self.output is not None:
+                if self.encoder is not None:
+                    for converted in self.resampler.resample(None):
+                        self._encode_audio(converted)
+                    self._encode_audio(None)
+                self._finish_segment(self.video_end)
+        finally:
+            if self.output is not None:
+                self.output.close()  # an error: the unfinished .part is never listed
+            if self.encoder_sink is not None:
+                self.encoder_sink.close()
+
+
+class _Discard:
+    """A write-only sink for the container that only hosts the audio encoder."""
+
+    def write(self, data) -> int:
+        return len(data)
+
+
+# --------------------------------------------------------------------------- test media
+
+
+class _Collect:
+    """A non-seekable output, like the stream of chunks a browser's MediaRecorder produces."""
+
+    def __init__(self):
+        self.parts: list[bytes] = []
+
+    def write(self, data) -> int:
+        self.parts.append(bytes(data))
+        return len(data)
+
+
+def browser_recording(
+    source: str | Path,
+    *,
+    mime: str = "video/webm;codecs=h264,opus",
+    keyframe_seconds: float = 2.0,
+    bit_rate: int | None = None,
+) -> bytes:
+    """What MediaRecorder would send for `source` (e.g. a make_test_video file), as one blob.
+
+    H.264 without B-frames (as browsers encode it) with a keyframe every keyframe_seconds,
+    Opus sound; written as a stream (no seeking): Matroska for webm/x-matroska, fragmented
+    MP4 for mp4. Slice the bytes into chunks to imitate the recorder's timeslices.
+    """
+    mp4 = mime.startswith("video/mp4")
+    sink = _Collect()
+    options = {"movflags": "frag_keyframe+empty_moov+default_base_moof"} if mp4 else {}
+    with (
+        av.open(str(source)) as original,
+        av.open(sink, "w", format="mp4" if mp4 else "matroska", options=options) as out,
+    ):
+        in_video = original.streams.video[0]
+        in_audio = original.streams.audio[0] if original.streams.audio else None
+        fps = in_video.average_rate or Fraction(25)
+        video = out.add_stream("libx264", rate=fps)
+        video.width = in_video.codec_context.width
+        video.height = in_video.codec_context.height
+        video.pix_fmt = "yuv420p"
+        video.codec_context.gop_size = max(1, round(keyframe_seconds * fps))
+        params = "scenecut=0:bframes=0"
+        if bit_rate:
+            kbps = bit_rate // 1000
+            params += f":bitrate={kbps}:vbv-maxrate={kbps}:vbv-bufsize={kbps}"
+        video.options = {"preset": "veryfast", "profile": "baseline", "x264-params": params}
+        audio = None
+        if in_audio is not None:
+            audio = out.add_stream("libopus", rate=AUDIO_RATE)
+            audio.layout = "stereo"
+            audio.bit_rate = 64000
+        resampler = av.AudioResampler(format="s16", layout="stereo", rate=AUDIO_RATE)
+        samples = 0
+        streams = [in_video] + ([in_audio] if in_audio is not None else [])
+        for packet in original.demux(*streams):
+            for frame in packet.decode():
+                if isinstance(frame, av.VideoFrame):
+                    frame.pict_type = av.video.frame.PictureType.NONE
+                    for out_packet in video.encode(frame):
+                        out.mux(out_packet)
+                else:
+                    frame.pts = None
+                    for sound in resampler.resample(frame):
+                        sound.pts = samples
+                        sound.time_base = Fraction(1, AUDIO_RATE)
+                        samples += sound.samples
+                        for out_packet in audio.encode(sound):
+                            out.mux(out_packet)
+        for stream in (video, audio):
+            if stream is not None:
+                for out_packet in stream.encode(None):
+                    out.mux(out_packet)
+    return b"".join(sink.parts)
+
+
+def chunks(data: bytes, count: int) -> list[bytes]:
+    """Cut a recording into `count` nearly equal chunks (MediaRecorder timeslices)."""
+    size = -(-len(data) // max(1, count))
+    return [data[i : i + size] for i in range(0, len(data), size)]

@@ -1,0 +1,38 @@
+"""Media shared by the live tests: the lesson video and what each browser format makes of it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from eschool.live import ingest
+from eschool.live.media import make_test_video
+
+WEBM = "video/webm;codecs=h264,opus"
+MKV = "video/x-matroska;codecs=avc1,opus"
+MP4 = "video/mp4;codecs=avc1"
+
+
+@pytest.fixture(scope="session")
+def lesson_video(tmp_path_factory) -> Path:
+    """Nine seconds of test pattern with a clock and a tone."""
+    return make_test_video(
+        tmp_path_factory.mktemp("lesson") / "lesson.mp4", seconds=9, width=320, height=180
+    )
+
+
+@pytest.fixture(scope="session")
+def recordings(lesson_video):
+    """What each browser format sends for the lesson video, built once for the session."""
+    cache: dict[tuple, bytes] = {}
+
+    def recording(mime: str = WEBM, *, keyframe_seconds: float = 2.0) -> bytes:
+        key = (mime, keyframe_seconds)
+        if key not in cache:
+            cache[key] = ingest.browser_recording(
+                lesson_video, mime=mime, keyframe_seconds=keyframe_seconds
+            )
+        return cache[key]
+
+    return recording
