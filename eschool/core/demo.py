@@ -7,7 +7,9 @@ and next.
 """
 
 import datetime as dt
+import shutil
 import tempfile
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -174,11 +176,18 @@ def demo_logins() -> list[DemoLogin]:
     ]
 
 
-def demo_load(*, today: dt.date | None = None, progress=lambda filename, result: None):
+def demo_load(
+    *,
+    today: dt.date | None = None,
+    progress=lambda filename, result: None,
+    replays: bool = True,
+    say=lambda line: None,
+):
     """Import the demo district and set the demo logins; returns the list of DemoLogin.
 
     Each file goes through the importer (all or nothing per file). Raises
     DemoImportFailed with the importer's row report if a file is refused.
+    With `replays`, past sessions get replays of a generated video (see demo_replays).
     """
     monday = this_monday(today)
     for filename, kind in FILES[:-1]:
@@ -191,6 +200,13 @@ def demo_load(*, today: dt.date | None = None, progress=lambda filename, result:
     with transaction.atomic():
         logins = _demo_accounts()
         _demo_courses(User.objects.get(username=DISTRICT_ADMIN[0]))
+    if replays:
+        started = time.monotonic()
+        count = demo_replays(User.objects.get(username=DISTRICT_ADMIN[0]))
+        say(
+            f"  replays: {count} past sessions, {DEMO_REPLAY_SECONDS // 60} min of video each, "
+            f"in {time.monotonic() - started:.1f} s"
+        )
     return logins
 
 
@@ -240,3 +256,103 @@ def _demo_courses(admin) -> None:
         session_capacity_set(actor=admin, session=session, capacity=DEMO_SEATS[session.kind])
     for day in Session.objects.values_list("day", flat=True).distinct():
         timetable_changed(day)
+
+
+# Replays of past sessions, so that the replay page can be tried at once. One video (a test
+# picture with a running clock and a tone) is generated and packaged once, small (one 360p
+# rendition, 10 frames a second), and copied to each session: `make run` stays quick.
+DEMO_REPLAY_SECONDS = 120
+DEMO_REPLAY_COUNT = 3
+DEMO_TEACHER = "T1001"
+DEMO_CHAPTERS = [(0, "课前导入"), (35, "新课讲解"), (80, "例题精讲"), (105, "课堂小结")]
+
+
+def _demo_replay_sessions(admin) -> list:
+    """The most recently ended sessions: one of the demo teacher's, a lecture, an event, then
+    the latest others. Early on a Monday nothing has ended yet; then this Monday's first
+    classes are copied to a week earlier.
+    """
+    from eschool.classroom.models import Kind, Session
+    from eschool.classroom.services import session_create
+
+    ended = Session.objects.filter(
+        ends_at__lte=timeutil.now(), status=Session.Status.SCHEDULED
+    ).order_by("-ends_at", "-pk")
+    chosen = []
+    for query in (
+        ended.filter(teacher__user__username=DEMO_TEACHER),
+        ended.filter(kind=Kind.LECTURE),
+        ended.filter(kind=Kind.EVENT),
+        ended,
+    ):
+        for session in query[: DEMO_REPLAY_COUNT + 1]:
+            if len(chosen) < DEMO_REPLAY_COUNT and session not in chosen:
+                chosen.append(session)
+                break
+    for session in ended[: DEMO_REPLAY_COUNT * 2]:
+        if len(chosen) < DEMO_REPLAY_COUNT and session not in chosen:
+            chosen.append(session)
+    if chosen:
+        return chosen
+    first_classes = (
+        Session.objects.filter(kind=Kind.CLASS, teacher__isnull=False)
+        .order_by("starts_at", "pk")
+        .prefetch_related("grades")[:DEMO_REPLAY_COUNT]
+    )
+    week = dt.timedelta(days=7)
+    return [
+        session_create(
+            actor=admin,
+            starts_at=session.starts_at - week,
+            ends_at=session.ends_at - week,
+            stage=session.stage,
+            grades=list(session.grades.all()),
+            title=session.title,
+            subject=session.subject,
+            teacher=session.teacher,
+        )
+        for session in first_classes
+    ]
+
+
+def demo_replays(admin) -> int:
+    """Ready replays (with chapters on the demo teacher's) for a few past sessions."""
+    from eschool.live.media import make_test_video, package_vod, read_playlist
+    from eschool.live.models import Recording
+    from eschool.live.services import chapter_add
+
+    sessions = _demo_replay_sessions(admin)
+    if not sessions:
+        return 0
+    media = Path(settings.MEDIA_ROOT)
+    with tempfile.TemporaryDirectory(prefix="eschool-demo-replay-") as folder:
+        clip = make_test_video(
+            Path(folder) / "demo.mp4", seconds=DEMO_REPLAY_SECONDS, width=640, height=360, fps=10
+        )
+        packaged = package_vod(clip, Path(folder) / "hls", renditions=((640, 360),))
+        first = read_playlist(packaged).variants[0]["URI"]
+        duration = round(read_playlist(packaged.parent / first).duration, 3)
+        for session in sessions:
+            recording = Recording.objects.create(
+                session=session,
+                kind=Recording.Kind.UPLOAD,
+                status=Recording.Status.PROCESSING,
+                source_name="演示回看.mp4",
+            )
+            target = media / "replays" / str(session.pk) / str(recording.pk)
+            # Copied aside, then renamed into place: a replay is there whole or not at all.
+            part = target.with_name(f".{target.name}.part")
+            shutil.rmtree(part, ignore_errors=True)
+            shutil.copytree(packaged.parent, part)
+            shutil.rmtree(target, ignore_errors=True)
+            part.rename(target)
+            Recording.objects.filter(pk=recording.pk).update(
+                status=Recording.Status.READY,
+                progress=1.0,
+                duration_seconds=duration,
+                hls_path=(target / packaged.name).relative_to(media).as_posix(),
+            )
+    recording = Recording.objects.get(session=sessions[0])
+    for at_seconds, title in DEMO_CHAPTERS:
+        chapter_add(actor=admin, recording=recording, at_seconds=at_seconds, title=title)
+    return len(sessions)

@@ -8,6 +8,7 @@ import datetime as dt
 import io
 from pathlib import Path
 
+import pytest
 from django.contrib.auth import authenticate
 from django.core.management import call_command
 
@@ -66,7 +67,8 @@ def test_the_template_is_shifted_to_the_given_monday(tmp_path):
     )
 
 
-def test_load_demo_loads_the_district_once(db):
+def test_load_demo_loads_the_district_once(db, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
     out = io.StringIO()
     call_command("load_demo", "--if-empty", stdout=out)
     printed = out.getvalue()
@@ -91,7 +93,8 @@ def test_load_demo_loads_the_district_once(db):
     fortnight = [monday + dt.timedelta(days=n) for n in range(14)]
     for day in fortnight:
         assert Session.objects.filter(day=day).count() == SESSIONS_ON_WEEKDAY[day.weekday()], day
-    assert Session.objects.count() == 398
+    # (Early on a Monday, when nothing has ended yet, the demo replays add sessions last week.)
+    assert Session.objects.filter(day__gte=monday).count() == 398
     assert Session.objects.filter(day__range=(monday, monday + dt.timedelta(days=6))).count() == 199
     today = timeutil.today()
     assert Session.objects.filter(day=today).count() == SESSIONS_ON_WEEKDAY[today.weekday()]
@@ -148,6 +151,9 @@ def test_load_demo_loads_the_district_once(db):
     booking = booking_create(learner=demo_student, session=first_of_grade)
     assert booking.status == "confirmed"
 
+    # Replays of past sessions, ready to play: playlists that parse, segments that decode.
+    check_demo_replays(settings.MEDIA_ROOT, printed)
+
     # Loading again with --if-empty changes nothing and says so.
     before = snapshot()
     again = io.StringIO()
@@ -157,3 +163,75 @@ def test_load_demo_loads_the_district_once(db):
     assert "26000001     eschool-student" in again.getvalue()
     assert "13721220717  eschool-parent" in again.getvalue()
     assert snapshot() == before
+
+
+def check_demo_replays(media_root: Path, printed: str) -> None:
+    import av
+
+    from eschool.live.media import read_playlist
+    from eschool.live.models import Chapter, Recording
+
+    replays = list(Recording.objects.select_related("session").order_by("pk"))
+    assert len(replays) == 3
+    assert "replays: 3 past sessions, 2 min of video each" in printed
+    assert len({r.session_id for r in replays}) == 3
+    for recording in replays:
+        assert recording.status == Recording.Status.READY
+        assert recording.session.ends_at <= timeutil.now()
+        assert recording.duration_seconds == pytest.approx(120, abs=0.2)
+        master = media_root / recording.hls_path
+        assert recording.hls_path == f"replays/{recording.session_id}/{recording.pk}/master.m3u8"
+        (variant,) = read_playlist(master).variants
+        assert variant["RESOLUTION"] == "640x360"
+        playlist = read_playlist(master.parent / variant["URI"])
+        assert playlist.ended and playlist.playlist_type == "VOD"
+        assert playlist.duration == pytest.approx(120, abs=0.2)
+        assert playlist.target_duration >= max(s.duration for s in playlist.segments)
+        assert (
+            master.parent.joinpath(variant["URI"]).read_text().rstrip().endswith("#EXT-X-ENDLIST")
+        )
+    # The copies are whole: every segment of the last one decodes, with sound.
+    last = media_root / replays[-1].hls_path
+    media_playlist = last.parent / read_playlist(last).variants[0]["URI"]
+    for segment in read_playlist(media_playlist).segments:
+        with av.open(str(media_playlist.parent / segment.uri)) as container:
+            assert container.streams.video and container.streams.audio
+            assert sum(1 for _ in container.decode(video=0)) > 0
+    # The demo teacher's replay has chapters.
+    chapters = list(Chapter.objects.order_by("at_seconds").values_list("at_seconds", "title"))
+    assert chapters == [(0, "课前导入"), (35, "新课讲解"), (80, "例题精讲"), (105, "课堂小结")]
+    assert Chapter.objects.values("recording").distinct().count() == 1
+
+
+def test_early_on_a_monday_the_demo_replays_go_to_last_weeks_copies(
+    db, settings, tmp_path, district_admin, teacher, monkeypatch
+):
+    from eschool.classroom.services import session_create
+    from eschool.core.demo import _demo_replay_sessions
+    from eschool.org.models import Grade, Stage
+
+    monday = dt.date(2026, 12, 7)
+    for hour in (8, 9, 10, 11):
+        session_create(
+            actor=district_admin,
+            starts_at=timeutil.at_local(monday, dt.time(hour, 0)),
+            ends_at=timeutil.at_local(monday, dt.time(hour, 40)),
+            stage=Stage.JUNIOR,
+            grades=[Grade.objects.get(level=7)],
+            title=f"第{hour}节",
+            teacher=teacher.teacher,
+        )
+    with timeutil.frozen_at(timeutil.at_local(monday, dt.time(7, 0))):
+        chosen = _demo_replay_sessions(district_admin)
+        assert [(s.day, s.title) for s in chosen] == [
+            (dt.date(2026, 11, 30), "第8节"),
+            (dt.date(2026, 11, 30), "第9节"),
+            (dt.date(2026, 11, 30), "第10节"),
+        ]
+        assert all(s.ends_at <= timeutil.now() for s in chosen)
+        assert [g.level for g in chosen[0].grades.all()] == [7]
+    # Later the same morning the sessions that ended are used, the teacher's first.
+    with timeutil.frozen_at(timeutil.at_local(monday, dt.time(9, 50))):
+        titles = [(s.day, s.title) for s in _demo_replay_sessions(district_admin)]
+    assert titles[0] == (monday, "第9节")
+    assert len(titles) == 3

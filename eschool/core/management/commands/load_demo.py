@@ -18,8 +18,14 @@ class Command(BaseCommand):
             help="do nothing when the database already has a school",
         )
         parser.add_argument("--url", default="http://127.0.0.1:8000/")
+        parser.add_argument(
+            "--no-replays",
+            dest="replays",
+            action="store_false",
+            help="do not generate the replays of past sessions (a few seconds of video work)",
+        )
 
-    def handle(self, *args, if_empty, url, **options):
+    def handle(self, *args, if_empty, url, replays=True, **options):
         if if_empty and demo_is_loaded():
             self.stdout.write(
                 "The database already has schools: the demo district is already loaded "
@@ -40,7 +46,7 @@ class Command(BaseCommand):
 
         self.stdout.write("Loading the demo district…")
         try:
-            logins = demo_load(progress=progress)
+            logins = demo_load(progress=progress, replays=replays, say=self.stdout.write)
         except DemoImportFailed as failure:
             self.stderr.write(f"{failure.filename} was refused by the importer:")
             for error in failure.errors:
