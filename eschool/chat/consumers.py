@@ -34,7 +34,7 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         if self.session is None:
             await self.close(code=CLOSE_NOT_ALLOWED)
             return
-        self.can_post = selectors.user_may_post(self.user, self.session)
+        self.can_post = selectors.user_may_post(self.user, self.session, readable=True)
         self.moderator = await database_sync_to_async(selectors.user_moderates)(
             self.user, self.session
         )

@@ -10,7 +10,6 @@ from django.db.models import Q
 from eschool.chat.models import Message, Mute
 from eschool.classroom.models import Session
 from eschool.classroom.selectors import session_get_for_user
-from eschool.classroom.selectors.publication import anonymous_may_watch
 from eschool.core import timeutil
 
 # The newest messages a client gets when it has seen none (first visit).
@@ -25,25 +24,31 @@ def max_length() -> int:
     return settings.ESCHOOL_CHAT_MAX_LENGTH
 
 
-def session_for_chat(session_id: int, *, user) -> Session | None:
-    """The session if `user` may read its chat, else None (404).
+def may_read(user, session: Session) -> bool:
+    """Whoever may watch the session (live or replay) reads its chat: the live app's rule
+    (eschool.live.player.watch_refusal: district events and replays for everyone where the
+    district allows, a class with seats for those who booked, the teacher and admins)."""
+    from eschool.live.player import watch_refusal
 
-    Logged-in users who may see the session read it; people who are not logged in only
-    where they may watch without an account (district events, published replays).
-    """
+    return not watch_refusal(user, session)
+
+
+def session_for_chat(session_id: int, *, user) -> Session | None:
+    """The session if `user` may read its chat, else None (404)."""
     session = session_get_for_user(session_id, user=user)
-    if session is None:
-        return None
-    if not getattr(user, "is_authenticated", False) and not anonymous_may_watch(session):
+    if session is None or not may_read(user, session):
         return None
     return session
 
 
-def user_may_post(user, session: Session) -> bool:
-    """Logged in, and the session is not cancelled (mutes are checked when posting)."""
-    return bool(getattr(user, "is_authenticated", False)) and (
-        session.status != Session.Status.CANCELLED
-    )
+def user_may_post(user, session: Session, *, readable: bool | None = None) -> bool:
+    """Logged in, may watch, and the session is not cancelled (mutes are checked when
+    posting). `readable`: may_read() when the caller already knows it."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    if session.status == Session.Status.CANCELLED:
+        return False
+    return may_read(user, session) if readable is None else readable
 
 
 def user_moderates(user, session: Session) -> bool:

@@ -1,0 +1,51 @@
+"""The chat panel on the session page (included by the live player)."""
+
+import pytest
+
+from eschool.classroom.models import Session
+
+
+def panel_of(client, session):
+    client.cookies["django_language"] = "en"
+    page = client.get(f"/sessions/{session.pk}/")
+    assert page.status_code == 200
+    html = page.content.decode()
+    start = html.find("data-chat-panel")
+    return html[start : html.find("</section>", start)] if start != -1 else ""
+
+
+def test_a_student_gets_the_tabs_and_a_labelled_input(client, session, student):
+    client.force_login(student)
+    panel = panel_of(client, session)
+    assert 'data-tab="chat">Chat</button>' in panel
+    assert 'data-tab="question">Questions' in panel
+    assert f'<label for="chat-input-{session.pk}"' in panel
+    assert f'id="chat-input-{session.pk}" name="text" maxlength="300"' in panel
+    assert 'data-moderator="false"' in panel
+    assert f'data-socket="/ws/sessions/{session.pk}/chat/"' in panel
+
+
+def test_the_teacher_gets_the_moderation_tools(client, session, teacher):
+    client.force_login(teacher)
+    assert 'data-moderator="true"' in panel_of(client, session)
+
+
+def test_people_without_an_account_read_an_events_chat_and_are_asked_to_log_in(
+    client, make_session, at_ten
+):
+    event = make_session(kind=Session.Kind.EVENT)
+    panel = panel_of(client, event)
+    assert "Log in to chat and ask questions." in panel
+    assert "chat-input" not in panel
+
+
+@pytest.mark.parametrize("logged_in", [False, True])
+def test_no_panel_for_those_who_may_not_watch(
+    client, make_session, teacher, student, at_ten, logged_in
+):
+    # A class with seats is for those who booked one; a class is not for anonymous visitors.
+    lesson = make_session(teacher=teacher)
+    Session.objects.filter(pk=lesson.pk).update(capacity=30)
+    if logged_in:
+        client.force_login(student)
+    assert panel_of(client, lesson) == ""
