@@ -1,0 +1,124 @@
+"""A teacher uploads a recorded lesson on a phone; a dropped piece is sent again; it becomes the
+session's replay, which plays, changes speed and gets a chapter that seeks."""
+
+import datetime as dt
+
+import pytest
+from playwright.sync_api import expect
+
+from eschool.classroom.services import session_create
+from eschool.core import timeutil
+from eschool.core.testing import PASSWORD
+from eschool.live import upload_views
+from eschool.live.media import make_test_video, read_playlist
+from eschool.live.models import Chapter, Recording
+from eschool.org.models import Grade, Stage
+
+from .conftest import assert_no_horizontal_scroll, in_chinese
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
+
+TITLE = "光的折射"
+PIECE = 32 * 1024
+
+
+@pytest.fixture
+def session(district_admin, teacher):
+    yesterday = timeutil.today() - dt.timedelta(days=1)
+    return session_create(
+        actor=district_admin,
+        starts_at=timeutil.at_local(yesterday, dt.time(8, 0)),
+        ends_at=timeutil.at_local(yesterday, dt.time(8, 40)),
+        stage=Stage.JUNIOR,
+        grades=[Grade.objects.get(level=7)],
+        title=TITLE,
+        teacher=teacher.teacher,
+    )
+
+
+def log_in(page, live_server, username):
+    page.goto(live_server.url + "/accounts/login/")
+    page.get_by_label(in_chinese("Student/staff number or mobile number")).fill(username)
+    page.get_by_label(in_chinese("Password")).fill(PASSWORD)
+    page.get_by_role("button", name=in_chinese("Log in")).click()
+    expect(page.get_by_role("button", name=in_chinese("Log out"), exact=True)).to_be_visible()
+
+
+def test_an_uploaded_lesson_becomes_a_replay_that_plays(
+    phone_page, live_server, teacher, session, media_root, settings, tmp_path, monkeypatch
+):
+    settings.ESCHOOL_REPLAY_RENDITIONS = ((320, 180),)
+    # Small pieces, so that this small file goes in several of them.
+    monkeypatch.setattr(upload_views, "CHUNK_BYTES", PIECE)
+    clip = make_test_video(tmp_path / "第三课.mp4", seconds=6, width=320, height=180)
+    size = clip.stat().st_size
+    assert size > 3 * PIECE
+
+    page = phone_page
+    # The third piece's connection drops once: the page asks the server and sends it again.
+    dropped = []
+
+    def drop_once(route):
+        third = route.request.method == "PUT" and f"offset={2 * PIECE}" in route.request.url
+        if third and not dropped:
+            dropped.append(route.request.url)
+            route.abort("connectionreset")
+        else:
+            route.continue_()
+
+    page.route("**/live/uploads/**", drop_once)
+    log_in(page, live_server, teacher.username)
+    page.goto(f"{live_server.url}/sessions/{session.pk}/")
+    page.get_by_role("link", name=in_chinese("Upload a recorded lesson")).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        in_chinese("Upload a recorded lesson")
+    )
+    assert_no_horizontal_scroll(page)
+
+    page.get_by_label(in_chinese("Video file")).set_input_files(str(clip))
+    page.get_by_role("button", name=in_chinese("Upload"), exact=True).click()
+    done = page.get_by_role("link", name=in_chinese("Watch the replay"))
+    expect(done).to_be_visible(timeout=60_000)
+    assert len(dropped) == 1
+    assert page.locator("#upload-bar").evaluate("bar => bar.value") == 100
+    assert page.locator("#packaging-bar").evaluate("bar => bar.value") == 100
+    expect(page.locator(".packaging-status")).to_have_text(in_chinese("The replay is ready."))
+    assert_no_horizontal_scroll(page)
+    # Nothing left in this browser to resume.
+    assert (
+        page.evaluate("Object.keys(localStorage).filter(k => k.startsWith('eschool-upload:'))")
+        == []
+    )
+
+    recording = Recording.objects.get(session=session)
+    assert recording.status == Recording.Status.READY
+    assert recording.source_name == "第三课.mp4"
+    master = media_root / recording.hls_path
+    assert read_playlist(master.parent / read_playlist(master).variants[0]["URI"]).ended
+
+    done.click()
+    video = page.locator(f'video[data-session-id="{session.pk}"]')
+    expect(video).to_have_attribute("data-mode", "replay")
+    video.evaluate("v => { v.muted = true; return v.play(); }")
+    page.wait_for_function("document.querySelector('video').currentTime > 1")
+    assert video.evaluate("v => v.duration") == pytest.approx(6, abs=0.2)
+
+    speed = page.get_by_role("button", name="2×")
+    speed.click()
+    expect(speed).to_have_attribute("aria-pressed", "true")
+    assert video.evaluate("v => v.playbackRate") == 2
+
+    # The teacher adds a chapter at 00:04 (htmx), then clicks it to jump there.
+    page.get_by_label(in_chinese("Time (mm:ss)")).fill("00:04")
+    page.get_by_label(in_chinese("Chapter title")).fill("结论")
+    page.get_by_role("button", name=in_chinese("Add chapter")).click()
+    chapter = page.get_by_role("button", name="00:04 结论")
+    expect(chapter).to_be_visible()
+    assert Chapter.objects.get().at_seconds == 4
+    video.evaluate("v => v.pause()")
+    chapter.click()
+    page.wait_for_function("Math.abs(document.querySelector('video').currentTime - 4) < 1")
+    assert_no_horizontal_scroll(page)
