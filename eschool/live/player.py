@@ -91,6 +91,9 @@ def _status_document(pk: int) -> dict | None:
     elif state.status == ENDED:
         url = media_url(state.replay_path)
     return {
+        # When the state was read: a page ignores an answer older than what it shows (a copy
+        # from a cache, taken before the page was rendered).
+        "as_of": timeutil.local(timeutil.now()).isoformat(),
         "status": state.status,
         "starts_at": timeutil.local(session.starts_at).isoformat(),
         "ends_at": timeutil.local(session.ends_at).isoformat(),

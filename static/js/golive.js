@@ -298,12 +298,15 @@
       if (typeof event.data !== "string") return;
       var message = JSON.parse(event.data);
       if (message.type === "live") {
+        panel.setAttribute("data-state", "live");
+        panel.setAttribute("data-connections", Number(panel.getAttribute("data-connections") || 0) + 1);
         live.failures = 0;
         live.backoff = 1000;
         fail("");
         say(msg.live);
         if (live.wanted && !live.recorder) startRecorder(socket);
       } else if (message.type === "segment") {
+        panel.setAttribute("data-segments", message.count);
         say(msg.segments.replace("%(count)s", message.count));
       } else if (message.type === "error") {
         // The server closes the socket after a refusal (outside the session's window, not
@@ -313,6 +316,7 @@
         fail(message.message);
       } else if (message.type === "ended") {
         socket.ended = true;
+        panel.setAttribute("data-state", "ended");
         live.wanted = false;
         live.stopping = false;
         live.recorder = null;
@@ -395,6 +399,11 @@
   if (navigator.mediaDevices && navigator.mediaDevices.addEventListener) {
     navigator.mediaDevices.addEventListener("devicechange", fillDevices);
   }
+  // Drop the connection as a bad line would (the page reconnects by itself); for tests and
+  // for trying the reconnection out.
+  panel.dropConnection = function () {
+    if (live.socket) live.socket.close();
+  };
   window.addEventListener("beforeunload", function (event) {
     if (live.wanted) event.preventDefault();
   });

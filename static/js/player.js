@@ -17,6 +17,8 @@
   var endsAt = Date.parse(root.getAttribute("data-ends-at"));
   // Server clock minus this device's clock, in ms.
   var offset = Date.parse(root.getAttribute("data-server-time")) - Date.now();
+  // When what the page shows was true; an older answer (from a cache) must not undo it.
+  var asOf = Date.parse(root.getAttribute("data-server-time"));
   var view = root.getAttribute("data-view");
   var urls = {
     live: root.getAttribute("data-live-url") || "",
@@ -164,6 +166,9 @@
   function apply(doc) {
     if (!doc) return;
     offset = Date.parse(doc.server_time) - Date.now();
+    var stamp = Date.parse(doc.as_of);
+    if (stamp < asOf) return;
+    asOf = stamp;
     startsAt = Date.parse(doc.starts_at);
     endsAt = Date.parse(doc.ends_at);
     var next = doc.status === "ended" ? (doc.replay ? "replay" : "over") : doc.status;

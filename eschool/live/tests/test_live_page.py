@@ -104,6 +104,7 @@ def test_before_the_broadcast_the_status_gives_the_times_and_the_servers_clock(c
     at("07:58:30")
     response, body = status(client, event)
     assert body == {
+        "as_of": "2026-12-07T07:58:30+08:00",
         "status": "waiting",
         "starts_at": "2026-12-07T08:00:00+08:00",
         "ends_at": "2026-12-07T08:40:00+08:00",
