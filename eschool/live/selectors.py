@@ -24,25 +24,33 @@ def chapters_of(recording: Recording) -> list:
 
 def playlist_paths_of(session_ids) -> dict[int, str]:
     """Each session's playlist, relative to MEDIA_ROOT: the live one while it is live, else
-    its latest ready replay; sessions with neither are left out. Two queries for any number.
+    its latest ready replay; sessions with neither are left out. One query for any number.
     """
+    from django.db.models import IntegerField, Value
+
     from eschool.live.models import Broadcast
 
     session_ids = list(session_ids)
     if not session_ids:
         return {}
-    paths: dict[int, str] = {}
     replays = (
         Recording.objects.filter(session_id__in=session_ids, status=Recording.Status.READY)
         .exclude(hls_path="")
-        .order_by("created_at", "pk")
-        .values_list("session_id", "hls_path")
+        .annotate(live=Value(0, output_field=IntegerField()))
+        .values_list("session_id", "hls_path", "live", "created_at", "pk")
+        .order_by()  # no ORDER BY inside a UNION
     )
-    for session_id, path in replays:
-        paths[session_id] = path  # the latest one wins
-    live = Broadcast.objects.filter(
-        session_id__in=session_ids, status=Broadcast.Status.LIVE
-    ).exclude(hls_path="")
-    for session_id, path in live.values_list("session_id", "hls_path"):
-        paths[session_id] = path
-    return paths
+    live = (
+        Broadcast.objects.filter(session_id__in=session_ids, status=Broadcast.Status.LIVE)
+        .exclude(hls_path="")
+        .annotate(live=Value(1, output_field=IntegerField()))
+        .values_list("session_id", "hls_path", "live", "started_at", "pk")
+        .order_by()
+    )
+    best: dict[int, tuple] = {}
+    for session_id, path, is_live, moment, pk in replays.union(live, all=True):
+        # Live first; among replays the latest (as replay_of chooses).
+        rank = (is_live, moment is not None, moment or 0, pk)
+        if session_id not in best or rank > best[session_id][0]:
+            best[session_id] = (rank, path)
+    return {session_id: path for session_id, (_rank, path) in best.items()}

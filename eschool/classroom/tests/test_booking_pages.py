@@ -342,8 +342,9 @@ def test_the_json_timetable_gives_seats_and_booking_state(
     booking_create(learner=student, session=open_)
     booking_create(learner=student, session=full)
 
-    # Sessions with their grades, and the day's notices: whatever the number of sessions.
-    with django_assert_num_queries(3):
+    # Sessions with their grades, the day's notices, and their playlists (hls_url): whatever
+    # the number of sessions.
+    with django_assert_num_queries(4):
         response = client.get("/api/v1/timetable/2026-12-07")
 
     fields = {

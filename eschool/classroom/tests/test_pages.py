@@ -189,7 +189,8 @@ def test_the_day_pages_make_four_queries_whatever_the_number_of_sessions(
     with django_assert_num_queries(4):
         response = client.get("/timetable/2026-12-07/")
     assert len(titles(response.content.decode())) == 2 * count
-    with django_assert_num_queries(2):
+    # The JSON: sessions, grades, and their playlists (live or replay, hls_url).
+    with django_assert_num_queries(3):
         response = client.get("/api/v1/timetable/2026-12-07")
     assert len(response.json()["sessions"]) == count
 

@@ -145,7 +145,7 @@ def _timetable_json(request, day: dt.date) -> bytes:
     at = timeutil.now()
     session_url = request.build_absolute_uri(reverse("classroom:session", args=[0]))[: -len("0/")]
     day_sessions = selectors.sessions_of_day(day)
-    # The live playlist while a broadcast is on, else the replay's: two queries for the day.
+    # The live playlist while a broadcast is on, else the replay's: one query for the day.
     playlists = playlist_paths_of(session.pk for session in day_sessions)
     media_url = request.build_absolute_uri(settings.MEDIA_URL)
     sessions = [
