@@ -281,6 +281,9 @@
     });
   }
 
+  // Tests drop the connection as a phone losing its signal would.
+  root.__drop = function () { if (socket) { socket.close(); } };
+
   window.addEventListener("online", function () {
     if (!socket && !ended) { retryDelay = 500; connect(); }
   });

@@ -1,0 +1,103 @@
+"""The tutoring room in two browsers: a student on a 375 px phone and a teacher on a laptop.
+
+They chat (a message typed as HTML is shown as typed), the teacher draws on the whiteboard
+and the stroke appears on the student's board while it is being drawn, the student's
+connection drops and resumes without losing or repeating anything, and the teacher ends
+the session: the student is asked to rate it.
+"""
+
+import pytest
+from playwright.sync_api import expect
+
+from eschool.core.testing import PASSWORD
+from eschool.tutoring.tests.test_room_services import make_session
+
+from .conftest import DESKTOP, PHONE, assert_no_horizontal_scroll, in_chinese
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
+
+
+def open_as(chromium, base, user, session, viewport):
+    context = chromium.new_context(viewport=viewport, locale="zh-CN")
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    page.goto(base + "/accounts/login/")
+    page.get_by_label(in_chinese("Student/staff number or mobile number")).fill(user.username)
+    page.get_by_label(in_chinese("Password")).fill(PASSWORD)
+    page.get_by_role("button", name=in_chinese("Log in")).click()
+    expect(page.get_by_role("button", name=in_chinese("Log out"), exact=True)).to_be_visible()
+    page.goto(f"{base}/tutoring/session/{session.pk}/")
+    expect(page.locator("#room-status")).to_have_text(in_chinese("Connected"))
+    return context, page
+
+
+def say(page, text):
+    page.get_by_label(in_chinese("Message")).fill(text)
+    page.get_by_role("button", name=in_chinese("Send"), exact=True).click()
+
+
+def board_strokes(page) -> int:
+    return page.evaluate("document.getElementById('room').__board.strokes.length")
+
+
+def test_a_student_and_a_teacher_chat_draw_resume_and_end(asgi_server, chromium, student, teacher):
+    session = make_session(student, teacher)
+    student_context, pupil = open_as(chromium, asgi_server, student, session, PHONE)
+    teacher_context, tutor = open_as(chromium, asgi_server, teacher, session, DESKTOP)
+    try:
+        say(pupil, "<b>老师好</b>，第二题不会")
+        expect(tutor.locator("#room-log .text")).to_have_text(["<b>老师好</b>，第二题不会"])
+        say(tutor, "我们看图")
+        expect(pupil.locator("#room-log .text")).to_have_text(
+            ["<b>老师好</b>，第二题不会", "我们看图"]
+        )
+        assert_no_horizontal_scroll(pupil)
+
+        # The teacher draws; the student's board shows the stroke while the pen is still down.
+        tutor.get_by_role("tab", name=in_chinese("Whiteboard")).click()
+        pupil.get_by_role("tab", name=in_chinese("Whiteboard")).click()
+        box = tutor.locator("#board canvas").bounding_box()
+        tutor.mouse.move(box["x"] + 20, box["y"] + 20)
+        tutor.mouse.down()
+        for step in range(1, 15):
+            tutor.mouse.move(box["x"] + 20 + step * 15, box["y"] + 20 + step * 8)
+        pupil.wait_for_function("document.getElementById('room').__board.strokes.length === 1")
+        tutor.mouse.up()
+        pupil.wait_for_function(
+            "(() => { const s = document.getElementById('room').__board.strokes;"
+            " return s.length === 1 && !s[0].live && s[0].key.startsWith('teacher:'); })()"
+        )
+        assert_no_horizontal_scroll(pupil)
+
+        # The student's connection drops; what the teacher says meanwhile arrives once.
+        pupil.get_by_role("tab", name=in_chinese("Chat")).click()
+        tutor.get_by_role("tab", name=in_chinese("Chat")).click()
+        pupil.context.set_offline(True)
+        pupil.evaluate("document.getElementById('room').__drop()")
+        expect(pupil.locator("#room-status")).to_have_text(
+            in_chinese("Connection lost. Reconnecting…")
+        )
+        say(tutor, "先移项")
+        expect(tutor.locator("#room-log .room-message.mine:not(.pending)")).to_have_count(2)
+        pupil.context.set_offline(False)
+        expect(pupil.locator("#room-log .text")).to_have_text(
+            ["<b>老师好</b>，第二题不会", "我们看图", "先移项"]
+        )
+        assert board_strokes(pupil) == 1
+
+        # The teacher ends the session; the student is asked to rate it.
+        tutor.once("dialog", lambda dialog: dialog.accept())
+        tutor.get_by_role("button", name=in_chinese("End session")).click()
+        expect(pupil.get_by_text(in_chinese("How was this session?"))).to_be_visible()
+        pupil.get_by_label("5 ★").check()
+        pupil.get_by_role("button", name=in_chinese("Send rating")).click()
+        expect(pupil.get_by_text(in_chinese("Thank you for rating the session."))).to_be_visible()
+        session.refresh_from_db()
+        assert session.rating == 5 and session.ended_by == teacher
+        assert_no_horizontal_scroll(pupil)
+    finally:
+        student_context.close()
+        teacher_context.close()

@@ -1,0 +1,222 @@
+"""The room's pages: who may open the room and the transcript, photos, rating, transfer, report."""
+
+import io
+
+import pytest
+from django.urls import reverse
+from django.utils import translation
+from PIL import Image
+
+from eschool.accounts.models import Role
+from eschool.core.testing import make_user
+from eschool.homeschool.models import Notification
+from eschool.tutoring import room
+from eschool.tutoring.models import RoomMessage, TutoringSession
+from eschool.tutoring.tests.test_room_services import make_session
+
+Kind = RoomMessage.Kind
+
+
+@pytest.fixture
+def media_root(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.ESCHOOL_PRIVATE_ROOT = tmp_path / "private"
+    return settings.ESCHOOL_PRIVATE_ROOT
+
+
+@pytest.fixture
+def tutoring_session(student, teacher):
+    return make_session(student, teacher)
+
+
+def _png() -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (40, 30), "red").save(out, format="PNG")
+    return out.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("persona", "status"),
+    [
+        ("student", 200),
+        ("teacher", 200),
+        ("parent", 404),
+        ("district_admin", 404),
+        ("school_admin", 404),
+        ("stranger", 404),
+        ("outside_learner", 404),
+    ],
+)
+def test_only_the_two_sides_open_the_room(client, personas, tutoring_session, persona, status):
+    client.force_login(personas[persona])
+    response = client.get(reverse("tutoring:room", args=[tutoring_session.pk]))
+    assert response.status_code == status
+
+
+@pytest.mark.parametrize(
+    ("persona", "status"),
+    [
+        ("student", 200),
+        ("parent", 200),
+        ("teacher", 200),
+        ("district_admin", 200),
+        ("school_admin", 404),
+        ("stranger", 404),
+        ("outside_learner", 404),
+    ],
+)
+def test_the_transcript_is_for_the_student_their_parents_the_teacher_and_the_district(
+    client, personas, tutoring_session, persona, status
+):
+    student, teacher = personas["student"], personas["teacher"]
+    for author, text, client_id in [
+        (student, "<b>老师好</b>", "a"),
+        (teacher, "你好，请看第二步", "b"),
+    ]:
+        room.append_message(
+            session=tutoring_session,
+            author=author,
+            kind=Kind.TEXT,
+            body={"text": text},
+            client_id=client_id,
+        )
+    room.append_message(
+        session=tutoring_session,
+        author=teacher,
+        kind=Kind.STROKE,
+        client_id="s",
+        body={"id": "s", "points": [[0.1, 0.1], [0.9, 0.9]]},
+    )
+    client.force_login(personas[persona])
+    response = client.get(reverse("tutoring:transcript", args=[tutoring_session.pk]))
+    assert response.status_code == status
+    if status == 200:
+        page = response.content.decode()
+        assert "&lt;b&gt;老师好&lt;/b&gt;" in page  # shown as typed
+        assert "你好，请看第二步" in page
+        assert '"key": "teacher:s"' in page  # the final board's stroke
+
+
+def test_a_photo_is_posted_and_served_only_to_those_who_may_read_the_transcript(
+    client, personas, tutoring_session, media_root
+):
+    client.force_login(personas["student"])
+    response = client.post(
+        reverse("tutoring:room_photo", args=[tutoring_session.pk]),
+        {"photo": io.BytesIO(_png()), "client_id": "p-1"},
+    )
+    assert response.status_code == 200
+    assert response.json() == {"seq": 1, "client_id": "p-1"}
+    url = reverse("tutoring:room_photo_file", args=[tutoring_session.pk, 1])
+    served = client.get(url)
+    assert served.status_code == 200
+    assert b"".join(served.streaming_content).startswith(b"\xff\xd8\xff")  # re-encoded JPEG
+    client.force_login(personas["stranger"])
+    assert client.get(url).status_code == 404
+    client.force_login(personas["parent"])
+    assert client.get(url).status_code == 200
+
+
+def test_a_fake_photo_is_refused_with_a_message_and_nothing_is_stored(
+    client, student, tutoring_session, media_root
+):
+    client.force_login(student)
+    response = client.post(
+        reverse("tutoring:room_photo", args=[tutoring_session.pk]),
+        {"photo": io.BytesIO(b"<svg onload='alert(1)'></svg>"), "client_id": "p-1"},
+    )
+    assert response.status_code == 400
+    with translation.override("zh-hans"):  # the page's language, Chinese by default
+        expected = translation.gettext(
+            "This file is not a picture (PNG, JPEG, GIF or WebP), whatever its name says."
+        )
+    assert response.json() == {"error": expected}
+    assert not RoomMessage.objects.exists()
+
+
+def test_the_student_rates_the_ended_session(client, student, teacher, tutoring_session):
+    room.room_end(actor=teacher, session=tutoring_session)
+    client.force_login(student)
+    response = client.post(
+        reverse("tutoring:room_rate", args=[tutoring_session.pk]),
+        {"rating": "5", "comment": "讲得很清楚"},
+    )
+    assert response.status_code == 302
+    tutoring_session.refresh_from_db()
+    assert (tutoring_session.rating, tutoring_session.comment) == (5, "讲得很清楚")
+
+
+def test_the_teacher_may_not_rate_the_session(client, teacher, tutoring_session):
+    room.room_end(actor=teacher, session=tutoring_session)
+    client.force_login(teacher)
+    response = client.post(
+        reverse("tutoring:room_rate", args=[tutoring_session.pk]), {"rating": "5"}
+    )
+    assert response.status_code == 404
+    tutoring_session.refresh_from_db()
+    assert tutoring_session.rating is None
+
+
+def test_ending_without_javascript_ends_the_session(client, student, tutoring_session):
+    client.force_login(student)
+    response = client.post(reverse("tutoring:room_end", args=[tutoring_session.pk]))
+    assert response.status_code == 302
+    tutoring_session.refresh_from_db()
+    assert tutoring_session.ended_by == student
+    assert RoomMessage.objects.get().body == {"event": "ended", "by": "student"}
+
+
+def test_a_reported_problem_reaches_every_district_administrator(
+    client, student, district_admin, tutoring_session
+):
+    second_admin = make_user("admin2", "区管理员二", Role.DISTRICT_ADMIN)
+    client.force_login(student)
+    response = client.post(
+        reverse("tutoring:room_report", args=[tutoring_session.pk]),
+        {"reason": "老师让我加他微信"},
+    )
+    assert response.status_code == 302
+    notified = Notification.objects.filter(
+        key=f"tutoring:report:{tutoring_session.pk}:{student.pk}"
+    )
+    assert sorted(n.user_id for n in notified) == sorted([district_admin.pk, second_admin.pk])
+    assert notified[0].params == {"name": "张三", "reason": "老师让我加他微信"}
+    assert not RoomMessage.objects.exists()  # the other side is not told
+
+
+def test_the_teacher_transfers_to_a_colleague_on_duty_who_sees_the_history(
+    client, student, teacher, school_a, tutoring_session
+):
+    from eschool.accounts.models import Teacher
+    from eschool.tutoring.tests.test_room_consumer import _on_duty
+
+    colleague = make_user("T0002", "李老师", Role.TEACHER, school=school_a)
+    Teacher.objects.create(user=colleague, school=school_a)
+    _on_duty(colleague)
+    room.append_message(
+        session=tutoring_session, author=student, kind=Kind.TEXT, body={"text": "第三题"}
+    )
+    client.force_login(teacher)
+    response = client.post(
+        reverse("tutoring:room_transfer", args=[tutoring_session.pk]), {"teacher": colleague.pk}
+    )
+    assert response.status_code == 302
+    new = TutoringSession.objects.get(transferred_from=tutoring_session)
+    assert new.teacher_id == colleague.pk and new.student_id == student.pk
+    client.force_login(colleague)
+    page = client.get(reverse("tutoring:room", args=[new.pk])).content.decode()
+    assert "第三题" in page  # the earlier conversation is on the new teacher's page
+    old = client.get(reverse("tutoring:transcript", args=[tutoring_session.pk]))
+    assert old.status_code == 200
+
+
+def test_a_teacher_not_on_duty_cannot_be_chosen(client, teacher, school_a, tutoring_session):
+    from eschool.accounts.models import Teacher
+
+    idle = make_user("T0003", "王老师", Role.TEACHER, school=school_a)
+    Teacher.objects.create(user=idle, school=school_a)
+    client.force_login(teacher)
+    client.post(reverse("tutoring:room_transfer", args=[tutoring_session.pk]), {"teacher": idle.pk})
+    assert not TutoringSession.objects.filter(transferred_from=tutoring_session).exists()
+    tutoring_session.refresh_from_db()
+    assert tutoring_session.ended_at is None
