@@ -97,3 +97,113 @@ def test_two_phones_chat_and_the_teacher_hides_a_message(
     assert Message.objects.count() == 3
     student_context.close()
     teacher_context.close()
+
+
+def test_a_phone_that_lost_its_connection_gets_what_it_missed_once(
+    chromium, asgi_server, lesson, student, teacher
+):
+    student_context, pupil = phone(chromium, asgi_server, student.username)
+    teacher_context, master = phone(chromium, asgi_server, teacher.username)
+    for page in (pupil, master):
+        page.goto(f"{asgi_server}/sessions/{lesson.pk}/")
+        expect(page.locator("[data-chat-panel] [data-status]")).to_be_hidden()
+    master.get_by_label(in_chinese("Your message")).fill("上课了")
+    master.get_by_label(in_chinese("Your message")).press("Enter")
+    expect(pupil.locator('[data-list="chat"] .chat-text')).to_have_text(["上课了"])
+
+    # The connection drops, and stays down until the test lets the page reconnect.
+    pupil.evaluate(
+        """() => {
+          const chat = document.querySelector('[data-chat-panel]').chat;
+          chat.realConnect = chat.connect;
+          chat.connect = () => {};
+          chat.socket.close();
+        }"""
+    )
+    expect(pupil.locator("[data-chat-panel] [data-status]")).to_have_text(
+        in_chinese("Connection lost; reconnecting…")
+    )
+    for text in ("第一题", "第二题"):
+        master.get_by_label(in_chinese("Your message")).fill(text)
+        master.get_by_label(in_chinese("Your message")).press("Enter")
+    expect(master.locator('[data-list="chat"] .chat-text')).to_have_text(
+        ["上课了", "第一题", "第二题"]
+    )
+    # Written while offline: kept and sent after reconnecting.
+    pupil.get_by_label(in_chinese("Your message")).fill("我掉线了")
+    pupil.get_by_label(in_chinese("Your message")).press("Enter")
+
+    pupil.evaluate(
+        """() => {
+          const chat = document.querySelector('[data-chat-panel]').chat;
+          chat.connect = chat.realConnect;
+          chat.connect();
+        }"""
+    )
+    everything = ["上课了", "第一题", "第二题", "我掉线了"]
+    expect(pupil.locator('[data-list="chat"] .chat-text')).to_have_text(everything)
+    expect(master.locator('[data-list="chat"] .chat-text')).to_have_text(everything)
+    assert Message.objects.filter(text="我掉线了").count() == 1
+    student_context.close()
+    teacher_context.close()
+
+
+def test_the_kept_chat_follows_the_replay(
+    chromium, asgi_server, student, teacher, settings, tmp_path, monkeypatch
+):
+    from django.core.files import File
+
+    from eschool.live import services as live_services
+    from eschool.live.media import make_test_video
+    from eschool.live.models import Broadcast, Recording
+
+    settings.ESCHOOL_REPLAY_RENDITIONS = ((320, 180),)
+    monkeypatch.setattr(timeutil, "_frozen", at("12:00").astimezone(dt.UTC))  # after the class
+    session = Session.objects.create(
+        day=DAY,
+        starts_at=at("09:40"),
+        ends_at=at("10:20"),
+        title="光的折射",
+        stage=Stage.JUNIOR,
+        teacher=teacher.teacher,
+    )
+    clip = tmp_path / "lesson.mp4"
+    make_test_video(clip, seconds=12, width=320, height=180)
+    with clip.open("rb") as upload:
+        recording = live_services.recording_upload(
+            actor=teacher, session=session, uploaded_file=File(upload, name="lesson.mp4")
+        )
+    assert Recording.objects.get(pk=recording.pk).status == "ready"
+    Broadcast.objects.create(
+        session=session, status=Broadcast.Status.ENDED, started_at=at("09:40"), ended_at=at("10:20")
+    )
+    for text, offset in (("课前好", None), ("两秒", 2.0), ("八秒", 8.0)):
+        Message.objects.create(
+            session=session,
+            author=student,
+            text=text,
+            created_at=at("09:40"),
+            offset_seconds=offset,
+        )
+
+    student_context, pupil = phone(chromium, asgi_server, student.username)
+    pupil.goto(f"{asgi_server}/sessions/{session.pk}/")
+    assert pupil.locator("video").get_attribute("data-mode") == "replay"
+    expect(pupil.locator("[data-chat-panel] [data-status]")).to_have_text(
+        in_chinese("Chat from the broadcast, shown as the replay plays.")
+    )
+    expect(pupil.locator("[data-chat-panel] [data-form]")).to_be_hidden()
+    shown = pupil.locator('[data-list="chat"] .chat-message:not([hidden]) .chat-text')
+    expect(shown).to_have_text(["课前好"])
+
+    pupil.wait_for_function("window.Hls !== undefined")
+    pupil.evaluate("const v = document.querySelector('video'); v.muted = true; v.play()")
+    pupil.wait_for_function("document.querySelector('video').currentTime > 0.5")
+    pupil.evaluate("const v = document.querySelector('video'); v.pause(); v.currentTime = 5")
+    expect(shown).to_have_text(["课前好", "两秒"])
+    pupil.evaluate("document.querySelector('video').currentTime = 9")
+    expect(shown).to_have_text(["课前好", "两秒", "八秒"])
+    pupil.evaluate("document.querySelector('video').currentTime = 1")
+    expect(shown).to_have_text(["课前好"])
+    assert_no_horizontal_scroll(pupil)
+    student_context.close()
