@@ -322,3 +322,63 @@ def _on_duty(user):
     Shift.objects.create(
         teacher=user.teacher, day=timeutil.today(now), band=band, clocked_in_at=now, idle_since=now
     )
+
+
+def test_broadcasts_that_cross_still_reach_a_side_once_and_in_order(
+    tutoring_session, student, teacher
+):
+    # Two senders' broadcasts may arrive in either order: here number 2 is announced before
+    # number 1. The consumer fills the gap from the database and drops the late duplicate.
+    from channels.layers import get_channel_layer
+
+    from eschool.core import timeutil
+
+    async def scenario():
+        tutor, _, _ = await join(tutoring_session, teacher)
+
+        def store_two():
+            return [
+                room.message_payload(
+                    RoomMessage.objects.create(
+                        session=tutoring_session,
+                        seq=seq,
+                        author=student,
+                        client_id=f"m-{seq}",
+                        kind="text",
+                        body={"text": text},
+                        created_at=timeutil.now(),
+                    ),
+                    tutoring_session,
+                )
+                for seq, text in [(1, "一"), (2, "二")]
+            ]
+
+        first, second = await database_sync_to_async(store_two)()
+        layer = get_channel_layer()
+        group = room.group_name(tutoring_session.pk)
+        await layer.group_send(group, {"type": "room.message", "message": second})
+        await layer.group_send(group, {"type": "room.message", "message": first})
+        pupil, _, _ = await join(tutoring_session, student, after=2)
+        await post(pupil, "三", "m-3")
+        got = [await next_frame(tutor) for _ in range(3)]
+        assert texts(got) == [(1, "一"), (2, "二"), (3, "三")]
+        await pupil.disconnect()
+        await tutor.disconnect()
+
+    async_to_sync(scenario)()
+
+
+def test_nothing_is_accepted_before_the_hello(tutoring_session, student):
+    async def scenario():
+        communicator = WebsocketCommunicator(
+            _app(), f"/ws/tutoring/{tutoring_session.pk}/", headers=[ORIGIN]
+        )
+        communicator.scope["user"] = student
+        assert (await communicator.connect())[0]
+        await post(communicator, "老师好", "early")
+        frame = await communicator.receive_json_from(timeout=5)
+        assert (frame["type"], frame["code"]) == ("error", "hello_first")
+        await communicator.disconnect()
+
+    async_to_sync(scenario)()
+    assert not RoomMessage.objects.exists()
