@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
@@ -14,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from eschool.chat import selectors, services
 from eschool.core import timeutil
+from eschool.safety.ratelimit import allow
 
 # Closed before accepting: the session does not exist or the visitor may not read its chat.
 CLOSE_NOT_ALLOWED = 4403
@@ -49,12 +51,24 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         if getattr(self, "group", None):
             await self.channel_layer.group_discard(self.group, self.channel_name)
 
+    async def receive(self, text_data=None, bytes_data=None, **kwargs):
+        # Binary frames and text that is not JSON are ignored rather than closing the socket.
+        if text_data is None:
+            return
+        try:
+            content = json.loads(text_data)
+        except ValueError:
+            return
+        await self.receive_json(content)
+
     async def receive_json(self, content, **kwargs):
         if not isinstance(content, dict):
             return
         kind = content.get("type")
         if kind == "hello":
-            await self._hello(content.get("after"))
+            # Each hello reads the database: a page says it once per connection, a loop more.
+            if await database_sync_to_async(allow)(self.channel_name, "chat-hello", 5, 10):
+                await self._hello(content.get("after"))
         elif kind == "post":
             await self._post(content)
         elif kind in {"hide", "pin", "answered", "mute", "unmute"}:

@@ -315,3 +315,20 @@ def test_a_class_chat_refuses_anonymous_sockets(layer, lesson):
 
     cookie_of_anonymous = cookie_of(None)
     async_to_sync(scenario)()
+
+
+def test_binary_frames_and_broken_json_are_ignored(layer, lesson, student):
+    student_cookie = cookie_of(student)
+
+    async def scenario():
+        pupil = Chat(lesson.pk, student_cookie)
+        await pupil.open()
+        await pupil.socket.send_to(bytes_data=b"\x00\x01")
+        await pupil.socket.send_to(text_data="{not json")
+        await pupil.socket.send_to(text_data="[1, 2]")
+        # Still open and answering.
+        _ack, message = await posted(pupil, "还在")
+        assert message["message"]["text"] == "还在"
+        await pupil.close()
+
+    async_to_sync(scenario)()
