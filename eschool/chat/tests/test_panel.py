@@ -49,3 +49,16 @@ def test_no_panel_for_those_who_may_not_watch(
     if logged_in:
         client.force_login(student)
     assert panel_of(client, lesson) == ""
+
+
+def test_the_django_admin_lists_messages_and_mutes_for_review(
+    client, session, student, district_admin
+):
+    from eschool.chat import services
+
+    services.message_post(author=student, session=session, text="看得见")
+    client.force_login(district_admin)
+    page = client.get("/admin/chat/message/")
+    assert page.status_code == 200 and "看得见" in page.content.decode()
+    assert client.get("/admin/chat/mute/").status_code == 200
+    assert client.get("/admin/chat/message/add/").status_code == 403
