@@ -21,6 +21,7 @@ urlpatterns = [
     path("chat/", include("eschool.chat.urls")),
     path("", include("eschool.live.urls")),
     path("", include("eschool.live.upload_urls")),
+    path("rtmp/", include("eschool.live.rtmp_urls")),  # nginx-rtmp's callbacks (OBS)
     # In development the app serves MEDIA_ROOT itself, with the headers nginx or a CDN sends
     # in production (docs/deploy-nginx-media.md).
     path(f"{settings.MEDIA_URL.strip('/')}/<path:path>", media),

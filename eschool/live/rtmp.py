@@ -1,0 +1,286 @@
+"""Broadcasting from OBS: the callbacks nginx-rtmp makes (deploy/nginx/rtmp.conf).
+
+nginx only relays RTMP; every decision is the app's. nginx POSTs a form (name = the stream key,
+addr = the publisher's address, call = publish | update_publish | publish_done, ...) and
+acts on the status code: 2xx goes on, anything else refuses the publisher or drops it.
+
+- publish: a known key, inside its session's window -> broadcast_begin (source rtmp) and a
+  puller starts copying rtmp://127.0.0.1/live/<key> into the session's HLS playlist. OBS is
+  let in once the puller is in place (play), or after PULLER_JOIN_TIMEOUT at worst.
+- play: only the puller plays (nginx allows only local players); a known live key.
+- update (every 30 s): the stream is dropped once it overruns the window, or when its
+  broadcast was ended or its key renewed meanwhile; a puller is started again if none runs.
+- publish_done: the playlist is closed and becomes the replay (broadcast_end).
+
+Why the app pulls the stream itself, in a thread, instead of nginx writing HLS or running a
+command: docs/decisions/0005-rtmp-ingest.md. In short, one code path (ingest.ingest_stream)
+writes every live playlist, browser or OBS, and the stream key never appears in a public URL.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import logging
+import threading
+import time
+from pathlib import Path
+
+from django.conf import settings
+from django.core.cache import cache
+from django.core.exceptions import PermissionDenied
+from django.db import close_old_connections, connections
+from django.http import HttpRequest, HttpResponse
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
+
+from eschool.core import timeutil
+from eschool.live import ingest, services
+from eschool.live.media import MediaRefused
+from eschool.live.models import Broadcast
+
+logger = logging.getLogger(__name__)
+
+# The puller gives up when nothing arrives for this long (FFmpeg's rw_timeout): a stream
+# that was never published after all, or an nginx that stopped answering. It must stay well
+# below the 60 s after which recovery closes a silent broadcast.
+PULL_READ_TIMEOUT = 10.0
+# How long OBS's publish waits, at most, for the puller to join the stream. nginx-rtmp keeps
+# no pictures for players who join late: a puller joining after OBS's first picture would
+# lose everything up to the next keyframe (2 s with the recommended OBS settings).
+PULLER_JOIN_TIMEOUT = 5.0
+# How long a new puller waits for the previous one (the same broadcast reconnecting) to let
+# go of the playlist.
+PULL_LOCK_TIMEOUT = 15.0
+
+# Pullers started by this process, by session id; the playlist's file lock (ingest.py) is
+# what keeps two of them, in any processes, from writing one playlist.
+_pullers: dict[int, threading.Thread] = {}
+_pullers_lock = threading.Lock()
+
+
+# --------------------------------------------------------------------------- who may call
+
+
+def _trusted_networks() -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
+    return [
+        ipaddress.ip_network(item, strict=False)
+        for item in settings.ESCHOOL_RTMP_CALLBACK_ADDRESSES
+    ]
+
+
+def caller_is_trusted(request: HttpRequest) -> bool:
+    """Only nginx-rtmp, from a configured address, talking to the app directly.
+
+    A request that came through a web proxy carries forwarding headers (nginx-rtmp's own calls
+    never do): refused even when the proxy itself connects from 127.0.0.1.
+    """
+    if "HTTP_X_FORWARDED_FOR" in request.META or "HTTP_X_REAL_IP" in request.META:
+        return False
+    try:
+        address = ipaddress.ip_address(request.META.get("REMOTE_ADDR", "").split("%")[0])
+    except ValueError:
+        return False
+    if getattr(address, "ipv4_mapped", None):
+        address = address.ipv4_mapped
+    return any(address in network for network in _trusted_networks())
+
+
+def _refused(reason: str, request: HttpRequest) -> HttpResponse:
+    # nginx reads only the status; the log says why, without the secret key.
+    logger.info(
+        "rtmp %s refused: %s (publisher %s)",
+        request.POST.get("call", "?"),
+        reason,
+        request.POST.get("addr", "?"),
+    )
+    return HttpResponse(reason, status=403, content_type="text/plain")
+
+
+def _broadcast_for(request: HttpRequest) -> Broadcast | None:
+    key = request.POST.get("name", "")
+    if not key:
+        return None
+    return Broadcast.objects.select_related("session").filter(stream_key=key).first()
+
+
+def _in_window(broadcast: Broadcast) -> bool:
+    opens, closes = services.broadcast_window(broadcast.session)
+    return opens <= timeutil.now() <= closes
+
+
+# --------------------------------------------------------------------------- the puller
+
+
+def _pull(broadcast_id: int, session_id: int, key: str, out_dir: Path) -> None:
+    url = f"{settings.ESCHOOL_RTMP_PULL_URL.rstrip('/')}/{key}"
+    try:
+        ingest.ingest_stream(
+            url,
+            out_dir,
+            on_segment=lambda done: _media_arrived(broadcast_id),
+            options={"rw_timeout": str(int(PULL_READ_TIMEOUT * 1_000_000))},
+            lock_timeout=PULL_LOCK_TIMEOUT,
+        )
+    except ingest.IngestBusy:
+        logger.info("rtmp: session %s already has a puller", session_id)
+    except MediaRefused as refusal:
+        logger.warning("rtmp: session %s stream refused: %s", session_id, refusal.message)
+    except Exception:  # a background thread has no caller to report to: log it whole
+        logger.exception("rtmp: pulling session %s failed", session_id)
+    finally:
+        with _pullers_lock:
+            if _pullers.get(session_id) is threading.current_thread():
+                del _pullers[session_id]
+        connections.close_all()
+
+
+def _media_arrived(broadcast_id: int) -> None:
+    close_old_connections()
+    services.broadcast_media_arrived(broadcast_id=broadcast_id)
+
+
+def _joined_key(broadcast_id: int) -> str:
+    # The cache is shared by all of the app's processes (Redis) in production: play may
+    # reach a different process than the publish that waits for it.
+    return f"live:rtmp:puller-joined:{broadcast_id}"
+
+
+def start_puller(broadcast: Broadcast, *, wait_for_join: float = 0.0) -> threading.Thread:
+    """Copy the published stream into the broadcast's playlist in a background thread.
+
+    With wait_for_join, return once the puller has joined the stream (nginx called play for
+    it) or that many seconds have passed. A second puller for the same playlist waits for the
+    first to let go of it, or ends (the playlist's lock decides, across processes too).
+    """
+    cache.delete(_joined_key(broadcast.pk))
+    with _pullers_lock:
+        thread = threading.Thread(
+            target=_pull,
+            args=(
+                broadcast.pk,
+                broadcast.session_id,
+                broadcast.stream_key,
+                services.live_dir(broadcast.session_id),
+            ),
+            name=f"rtmp-pull-{broadcast.session_id}",
+            daemon=True,
+        )
+        _pullers[broadcast.session_id] = thread
+        thread.start()
+    deadline = time.monotonic() + wait_for_join
+    while time.monotonic() < deadline and thread.is_alive():
+        if cache.get(_joined_key(broadcast.pk)):
+            break
+        time.sleep(0.02)  # polls a condition with a deadline
+    return thread
+
+
+def puller_of(session_id: int) -> threading.Thread | None:
+    """This process's puller for the session, if any (tests wait for it to end)."""
+    with _pullers_lock:
+        return _pullers.get(session_id)
+
+
+def _playlist_writer_running(broadcast: Broadcast) -> bool:
+    """Whether an ingest (this process's or another's, browser or OBS) is writing the playlist."""
+    out_dir = services.live_dir(broadcast.session_id)
+    if not out_dir.exists():
+        return False
+    try:
+        with ingest.playlist_lock(out_dir, timeout=0):
+            return False
+    except ingest.IngestBusy:
+        return True
+
+
+# --------------------------------------------------------------------------- the callbacks
+
+
+@csrf_exempt
+@require_POST
+def on_publish(request: HttpRequest) -> HttpResponse:
+    """OBS starts publishing: 200 for a known key inside its session's window, else 403."""
+    if not caller_is_trusted(request):
+        return HttpResponse(status=403)
+    broadcast = _broadcast_for(request)
+    if broadcast is None:
+        return _refused("unknown stream key", request)
+    if (
+        broadcast.status == Broadcast.Status.LIVE
+        and broadcast.source == Broadcast.Source.BROWSER
+        and _playlist_writer_running(broadcast)
+    ):
+        return _refused("the session is live from a browser", request)
+    try:
+        # The key is the credential: no user is behind nginx's call (actor None, source rtmp).
+        broadcast = services.broadcast_begin(
+            actor=None, session=broadcast.session, source=Broadcast.Source.RTMP
+        )
+    except PermissionDenied:
+        return _refused("the key's session may not broadcast", request)
+    except services.BroadcastRefused as refusal:
+        return _refused(refusal.message, request)
+    start_puller(broadcast, wait_for_join=PULLER_JOIN_TIMEOUT)
+    return HttpResponse("ok", content_type="text/plain")
+
+
+@csrf_exempt
+@require_POST
+def on_play(request: HttpRequest) -> HttpResponse:
+    """The app's puller joins the stream (nginx lets only local clients play): a live key."""
+    if not caller_is_trusted(request):
+        return HttpResponse(status=403)
+    broadcast = _broadcast_for(request)
+    if broadcast is None:
+        return _refused("unknown stream key", request)
+    if broadcast.status != Broadcast.Status.LIVE or broadcast.source != Broadcast.Source.RTMP:
+        return _refused("the broadcast is not live from OBS", request)
+    # Heard by on_publish, which then lets OBS in. nginx joins the puller to the stream as it
+    # reads this answer, before OBS can have received its go-ahead and sent a first picture.
+    cache.set(_joined_key(broadcast.pk), True, timeout=60)
+    return HttpResponse("ok", content_type="text/plain")
+
+
+@csrf_exempt
+@require_POST
+def on_update(request: HttpRequest) -> HttpResponse:
+    """Every 30 s while publishing: a non-2xx answer makes nginx drop the publisher."""
+    if not caller_is_trusted(request):
+        return HttpResponse(status=403)
+    if request.POST.get("call") != "update_publish":
+        return HttpResponse("ok", content_type="text/plain")  # our own puller playing
+    broadcast = _broadcast_for(request)
+    if broadcast is None:
+        return _refused("unknown stream key (renewed?)", request)
+    if broadcast.status != Broadcast.Status.LIVE or broadcast.source != Broadcast.Source.RTMP:
+        return _refused("the broadcast is not live from OBS", request)
+    if not _in_window(broadcast):
+        return _refused("the session's window is over", request)
+    # The app restarted, or the puller gave up: pick the stream up again (a discontinuity).
+    if not _playlist_writer_running(broadcast):
+        start_puller(broadcast)
+    return HttpResponse("ok", content_type="text/plain")
+
+
+@csrf_exempt
+@require_POST
+def on_publish_done(request: HttpRequest) -> HttpResponse:
+    """OBS stopped (or was dropped): close the playlist; it becomes the replay."""
+    if not caller_is_trusted(request):
+        return HttpResponse(status=403)
+    broadcast = _broadcast_for(request)
+    if broadcast is None:
+        return _refused("unknown stream key", request)
+    if broadcast.status != Broadcast.Status.LIVE or broadcast.source != Broadcast.Source.RTMP:
+        return HttpResponse("not live", content_type="text/plain")
+    # broadcast_end waits (on the playlist's lock) for the puller to list its last segment;
+    # the puller hears the end of the stream at once (nginx's play_restart/publish_notify).
+    try:
+        services.broadcast_end(broadcast=broadcast)
+    except ingest.IngestBusy:
+        # The puller did not let go in time; recovery closes the broadcast once it falls silent.
+        logger.warning(
+            "rtmp: session %s still being written; left to recovery", broadcast.session_id
+        )
+        return HttpResponse("busy", status=503, content_type="text/plain")
+    return HttpResponse("ok", content_type="text/plain")
