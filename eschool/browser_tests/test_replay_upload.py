@@ -122,3 +122,50 @@ def test_an_uploaded_lesson_becomes_a_replay_that_plays(
     chapter.click()
     page.wait_for_function("Math.abs(document.querySelector('video').currentTime - 4) < 1")
     assert_no_horizontal_scroll(page)
+
+
+def test_a_reloaded_page_continues_the_upload_where_the_server_stopped(
+    phone_page, live_server, teacher, session, media_root, settings, tmp_path, monkeypatch
+):
+    settings.ESCHOOL_REPLAY_RENDITIONS = ((320, 180),)
+    monkeypatch.setattr(upload_views, "CHUNK_BYTES", PIECE)
+    clip = make_test_video(tmp_path / "lesson.mp4", seconds=6, width=320, height=180)
+    page = phone_page
+    offsets = []
+    line_down = [True]
+
+    def network(route):
+        if route.request.method == "PUT":
+            offset = int(route.request.url.rsplit("offset=", 1)[1])
+            offsets.append(offset)
+            if line_down[0] and offset >= 2 * PIECE:
+                route.abort("internetdisconnected")
+                return
+        route.continue_()
+
+    page.route("**/live/uploads/**", network)
+    log_in(page, live_server, teacher.username)
+    page.goto(f"{live_server.url}/live/sessions/{session.pk}/upload/")
+    page.get_by_label(in_chinese("Video file")).set_input_files(str(clip))
+    page.get_by_role("button", name=in_chinese("Upload"), exact=True).click()
+    expect(page.locator(".upload-status")).to_have_text(
+        in_chinese("The connection was lost. Trying again…")
+    )
+    assert offsets[:3] == [0, PIECE, 2 * PIECE]
+
+    # The teacher gives up waiting and reloads; the page knows the upload was cut short.
+    line_down[0] = False
+    page.reload()
+    expect(page.locator(".interrupted")).to_contain_text("lesson.mp4 (")
+    sent_before = len(offsets)
+    page.get_by_label(in_chinese("Video file")).set_input_files(str(clip))
+    page.get_by_role("button", name=in_chinese("Upload"), exact=True).click()
+    expect(page.get_by_role("link", name=in_chinese("Watch the replay"))).to_be_visible(
+        timeout=60_000
+    )
+    # It went on from the server's size: the first two pieces were not sent again.
+    assert offsets[sent_before] == 2 * PIECE
+    assert 0 not in offsets[sent_before:]
+    recording = Recording.objects.get(session=session)
+    assert recording.status == Recording.Status.READY
+    assert recording.duration_seconds == pytest.approx(6, abs=0.2)
