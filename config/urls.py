@@ -17,9 +17,11 @@ urlpatterns = [
     path("accounts/", include("eschool.accounts.urls")),
     path("manage/", include("eschool.org.urls")),
     path("", include("eschool.homeschool.urls")),
+    path("tutoring/", include("eschool.tutoring.urls")),
     path("manage/safety/", include("eschool.safety.urls")),
     path("chat/", include("eschool.chat.urls")),
     path("", include("eschool.live.urls")),
+    path("watch/", include("eschool.watching.urls")),
     path("", include("eschool.live.upload_urls")),
     path("rtmp/", include("eschool.live.rtmp_urls")),  # nginx-rtmp's callbacks (OBS)
     # In development the app serves MEDIA_ROOT itself, with the headers nginx or a CDN sends

@@ -1,0 +1,123 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from eschool.accounts.models import Teacher
+from eschool.org.models import Grade, Subject
+from eschool.tutoring.models import GradeBand, TutoringSettings
+from eschool.tutoring.services.asking import MAX_TEXT
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultiplePhotoField(forms.FileField):
+    """Up to three photos in one input; each is checked by the service, from its content."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault(
+            "widget",
+            MultipleFileInput(attrs={"accept": "image/*", "capture": "environment"}),
+        )
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        if isinstance(data, list | tuple):
+            return [super(MultiplePhotoField, self).clean(item, initial) for item in data if item]
+        return [super().clean(data, initial)] if data else []
+
+
+class AskForm(forms.Form):
+    subject = forms.ModelChoiceField(Subject.objects.all(), label=_("Subject"))
+    grade = forms.ModelChoiceField(Grade.objects.filter(level__gte=1), label=_("Grade"))
+    text = forms.CharField(
+        label=_("Your question"),
+        max_length=MAX_TEXT,
+        widget=forms.Textarea(attrs={"rows": 5}),
+    )
+    photos = MultiplePhotoField(
+        label=_("Photos (up to 3)"),
+        required=False,
+        help_text=_("Take a photo of the exercise or choose pictures (PNG, JPEG, GIF, WebP)."),
+    )
+
+    def __init__(self, *args, subjects=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if subjects is not None:
+            self.fields["subject"].queryset = subjects
+
+
+class EditForm(forms.Form):
+    text = forms.CharField(
+        label=_("Your question"), max_length=MAX_TEXT, widget=forms.Textarea(attrs={"rows": 5})
+    )
+
+
+class AnswerForm(forms.Form):
+    answer = forms.CharField(
+        label=_("Written answer"), max_length=5000, widget=forms.Textarea(attrs={"rows": 6})
+    )
+
+
+class ShiftForm(forms.Form):
+    day = forms.DateField(label=_("Evening"), widget=forms.DateInput(attrs={"type": "date"}))
+    subjects = forms.ModelMultipleChoiceField(
+        Subject.objects.all(), label=_("Subjects"), widget=forms.CheckboxSelectMultiple
+    )
+    band = forms.ModelChoiceField(GradeBand.objects.filter(served=True), label=_("Grade band"))
+
+    def __init__(self, *args, subjects=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if subjects is not None:
+            self.fields["subjects"].queryset = subjects
+
+
+class SwapForm(forms.Form):
+    reason = forms.CharField(label=_("Reason"), max_length=300, required=False)
+    proposed = forms.ModelChoiceField(
+        Teacher.objects.select_related("user"),
+        label=_("Colleague who could take it (optional)"),
+        required=False,
+    )
+
+
+class SwapDecisionForm(forms.Form):
+    substitute = forms.ModelChoiceField(
+        Teacher.objects.select_related("user"), label=_("Substitute"), required=False
+    )
+
+
+class SettingsForm(forms.ModelForm):
+    class Meta:
+        model = TutoringSettings
+        fields = [
+            "window_start",
+            "window_end",
+            "weekdays",
+            "holidays_off",
+            "subjects",
+            "outside_learners_allowed",
+            "offer_seconds",
+            "default_session_limit",
+            "late_after_minutes",
+            "photo_retention_days",
+        ]
+        widgets = {
+            "window_start": forms.TimeInput(attrs={"type": "time"}),
+            "window_end": forms.TimeInput(attrs={"type": "time"}),
+            "subjects": forms.CheckboxSelectMultiple,
+        }
+        help_texts = {
+            "weekdays": _("Monday is 1, Sunday 7, separated by commas: 1,2,3,4,5,6 is Mon–Sat."),
+            "subjects": _("None ticked: every subject is served."),
+        }
+
+    def clean_weekdays(self):
+        value = self.cleaned_data["weekdays"]
+        try:
+            days = sorted({int(part) for part in value.split(",") if part.strip()})
+        except ValueError:
+            days = []
+        if not days or any(not 1 <= day <= 7 for day in days):
+            raise forms.ValidationError(_("Enter day numbers from 1 to 7, separated by commas."))
+        return ",".join(str(day) for day in days)
