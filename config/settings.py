@@ -219,6 +219,8 @@ ESCHOOL_MAX_VIDEO_BYTES = int(os.environ.get("ESCHOOL_MAX_VIDEO_BYTES", 2 * 1024
 # calls the app from (addresses or networks), and where the app pulls an accepted stream from.
 ESCHOOL_RTMP_CALLBACK_ADDRESSES = env_list("ESCHOOL_RTMP_CALLBACK_ADDRESSES", "127.0.0.1,::1")
 ESCHOOL_RTMP_PULL_URL = os.environ.get("ESCHOOL_RTMP_PULL_URL", "rtmp://127.0.0.1:1935/live")
+# The RTMP server teachers type into OBS; empty: rtmp://<the site's host>/live.
+ESCHOOL_RTMP_URL = os.environ.get("ESCHOOL_RTMP_URL", "")
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 # Live chat beside a session's video (eschool/chat): longest message, and the rate limits
 # per user as (messages, seconds) pairs, every one of which must allow a message.
