@@ -220,3 +220,53 @@ def test_a_teacher_not_on_duty_cannot_be_chosen(client, teacher, school_a, tutor
     assert not TutoringSession.objects.filter(transferred_from=tutoring_session).exists()
     tutoring_session.refresh_from_db()
     assert tutoring_session.ended_at is None
+
+
+def test_the_question_photo_is_the_whiteboard_background(
+    client, student, tutoring_session, media_root
+):
+    import json
+
+    from django.core.files.base import ContentFile
+
+    from eschool.tutoring.models import QuestionPhoto
+
+    photo = QuestionPhoto.objects.create(
+        question=tutoring_session.question, image=ContentFile(_png(), "q.png"), width=40, height=30
+    )
+    client.force_login(student)
+    response = client.get(reverse("tutoring:room", args=[tutoring_session.pk]))
+    config = json.loads(
+        response.content.decode()
+        .split('<script id="room-config" type="application/json">')[1]
+        .split("</script>")[0]
+    )
+    assert config["background"] == reverse("tutoring:question_photo", args=[photo.pk])
+    assert config["ws"] == f"/ws/tutoring/{tutoring_session.pk}/"
+    assert (config["role"], config["ended"]) == ("student", False)
+
+
+@pytest.mark.parametrize("count", [2, 30])
+def test_the_transcript_takes_the_same_queries_however_long_the_talk(
+    client, parent, student, tutoring_session, count, django_assert_num_queries
+):
+    for n in range(count):
+        RoomMessage.objects.create(
+            session=tutoring_session,
+            seq=n + 1,
+            author=student,
+            client_id=f"m-{n}",
+            kind=Kind.TEXT,
+            body={"text": f"第{n}条"},
+            created_at=tutoring_session.started_at,
+        )
+    client.force_login(parent)
+    with django_assert_num_queries(QUERIES_FOR_TRANSCRIPT):
+        response = client.get(reverse("tutoring:transcript", args=[tutoring_session.pk]))
+    assert response.content.decode().count('class="text"') == count
+
+
+# Login session and user (2), the tutoring session, the guardianship, the question, its
+# photos, the messages with their authors, the notification badge (base.html), the question's
+# subject and grade (2).
+QUERIES_FOR_TRANSCRIPT = 10
