@@ -19,7 +19,7 @@ from eschool.tutoring.selectors import (
     teacher_of,
     tutoring_settings,
 )
-from eschool.tutoring.services.matching import dispatch_on_commit
+from eschool.tutoring.services.matching import dispatch_after
 from eschool.tutoring.services.shifts import served_subject_ids
 from eschool.tutoring.services.window import window_at, window_next
 
@@ -144,7 +144,7 @@ def question_ask(*, asker, subject, grade, text: str, photos=(), mode: str = Mod
             code="one_open",
         ) from None
     if status == Question.Status.WAITING:
-        dispatch_on_commit()
+        dispatch_after()
     return question
 
 
@@ -189,8 +189,8 @@ def question_withdraw(*, actor, question: Question) -> Question:
         offered = Offer.objects.filter(question=question, outcome=Offer.Outcome.PENDING).update(
             outcome=Offer.Outcome.WITHDRAWN, decided_at=at
         )
-        if offered:
-            dispatch_on_commit()  # the teacher it was offered to is free for another
+    if offered:
+        dispatch_after()  # the teacher it was offered to is free for another
     question.refresh_from_db()
     return question
 
@@ -206,10 +206,11 @@ def question_leave_written(*, actor, question: Question) -> Question:
         ).update(status=Question.Status.WRITTEN, offered_to=None, offer_expires_at=None)
         if not changed:
             raise ValidationError(_("A teacher has this question now."))
-        if Offer.objects.filter(question=question, outcome=Offer.Outcome.PENDING).update(
+        offered = Offer.objects.filter(question=question, outcome=Offer.Outcome.PENDING).update(
             outcome=Offer.Outcome.WITHDRAWN, decided_at=at
-        ):
-            dispatch_on_commit()
+        )
+    if offered:
+        dispatch_after()
     question.refresh_from_db()
     return question
 

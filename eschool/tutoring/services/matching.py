@@ -134,8 +134,11 @@ def dispatch(at: dt.datetime | None = None) -> int:
     return made
 
 
-def dispatch_on_commit() -> None:
-    transaction.on_commit(lambda: dispatch())
+def dispatch_after() -> None:
+    """Offer what waits, once the caller's own transaction is over (services call it after
+    their atomic block, so the offers see committed state and a failure there cannot undo
+    the caller's change)."""
+    dispatch()
 
 
 def offers_expire(at: dt.datetime | None = None, *, redispatch: bool = True) -> int:
@@ -177,7 +180,6 @@ def offer_release_for_teacher(*, teacher_id: int, at: dt.datetime) -> None:
             Offer.objects.filter(
                 question_id=question_id, teacher_id=teacher_id, outcome=Offer.Outcome.PENDING
             ).update(outcome=Offer.Outcome.WITHDRAWN, decided_at=at)
-    dispatch_on_commit()
 
 
 def _teacher_required(actor) -> Teacher:
@@ -233,7 +235,7 @@ def offer_accept(*, actor, question: Question) -> TutoringSession:
     """
     teacher = _teacher_required(actor)
     at = timeutil.now()
-    offers_expire(at, redispatch=False)
+    offers_expire(at)
     with transaction.atomic():
         _lock_free_shift(teacher, at)
         won = Question.objects.filter(
@@ -285,7 +287,9 @@ def question_take(*, actor, question: Question) -> TutoringSession:
         # An offer the teacher held for another question goes to the next teacher.
         offer_release_for_teacher(teacher_id=teacher.pk, at=at)
         question.refresh_from_db()
-        return _start_session(question, teacher, at)
+        session = _start_session(question, teacher, at)
+    dispatch_after()
+    return session
 
 
 def offer_decline(*, actor, question: Question) -> None:
@@ -300,7 +304,8 @@ def offer_decline(*, actor, question: Question) -> None:
             Offer.objects.filter(
                 question=question, teacher=teacher, outcome=Offer.Outcome.PENDING
             ).update(outcome=Offer.Outcome.DECLINED, decided_at=at)
-            dispatch_on_commit()
+    if back:
+        dispatch_after()
 
 
 # Sessions -------------------------------------------------------------------------
@@ -335,9 +340,10 @@ def session_end(*, actor, session: TutoringSession) -> TutoringSession:
                 key=f"tutoring:rate:{session.pk}",
                 title=gettext_noop("How was your tutoring session? Rate it"),
                 params={},
-                url=reverse("tutoring:rate", args=[session.pk]),
+                url=reverse("tutoring:room_rate", args=[session.pk]),
             )
-            dispatch_on_commit()
+    if ended:
+        dispatch_after()
     session.refresh_from_db()
     return session
 
@@ -404,6 +410,6 @@ def session_transfer(*, actor, session: TutoringSession, to_teacher: Teacher) ->
             params={},
             url=reverse("tutoring:room", args=[new.pk]),
         )
-        dispatch_on_commit()
+    dispatch_after()
     session.refresh_from_db()
     return new

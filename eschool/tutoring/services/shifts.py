@@ -215,9 +215,10 @@ def shift_clock_in(*, actor, shift: Shift) -> Shift:
             Shift.objects.filter(pk=shift.pk, late_minutes__isnull=True).update(
                 late_minutes=late_minutes if late else 0
             )
-            from eschool.tutoring.services.matching import dispatch_on_commit
+    if updated:
+        from eschool.tutoring.services.matching import dispatch_after
 
-            dispatch_on_commit()
+        dispatch_after()
     shift.refresh_from_db()
     return shift
 
@@ -248,6 +249,9 @@ def shift_clock_out(*, actor, shift: Shift, at: dt.datetime | None = None) -> Sh
         from eschool.tutoring.services.matching import offer_release_for_teacher
 
         offer_release_for_teacher(teacher_id=shift.teacher_id, at=at)
+    from eschool.tutoring.services.matching import dispatch_after
+
+    dispatch_after()
     shift.refresh_from_db()
     return shift
 
