@@ -1,7 +1,8 @@
 """The tutoring room in two browsers: a student on a 375 px phone and a teacher on a laptop.
 
 They chat (a message typed as HTML is shown as typed), the teacher draws on the whiteboard
-and the stroke appears on the student's board while it is being drawn, the student's
+and the stroke appears on the student's board while it is being drawn, the student's own
+stroke is undone on both boards, the student's
 connection drops and resumes without losing or repeating anything, and the teacher ends
 the session: the student is asked to rate it.
 """
@@ -70,6 +71,16 @@ def test_a_student_and_a_teacher_chat_draw_resume_and_end(asgi_server, chromium,
             "(() => { const s = document.getElementById('room').__board.strokes;"
             " return s.length === 1 && !s[0].live && s[0].key.startsWith('teacher:'); })()"
         )
+        # The student draws a stroke of their own and takes it back: gone on both boards.
+        box = pupil.locator("#board canvas").bounding_box()
+        pupil.mouse.move(box["x"] + 30, box["y"] + 60)
+        pupil.mouse.down()
+        pupil.mouse.move(box["x"] + 120, box["y"] + 90)
+        pupil.mouse.up()
+        tutor.wait_for_function("document.getElementById('room').__board.strokes.length === 2")
+        pupil.get_by_role("button", name=in_chinese("Undo")).click()
+        tutor.wait_for_function("document.getElementById('room').__board.strokes.length === 1")
+        assert board_strokes(pupil) == 1
         assert_no_horizontal_scroll(pupil)
 
         # The student's connection drops; what the teacher says meanwhile arrives once.

@@ -28,6 +28,7 @@
   var outbox = []; // posts not yet acknowledged, in the order they were made
   var pendingNodes = {}; // client id -> the chat line shown while it is being sent
   var retryDelay = 500;
+  var retryTimer = null;
   var typingTimer = null;
   var lastTypingSent = 0;
   var voice = null;
@@ -230,13 +231,15 @@
 
   function connect() {
     var scheme = window.location.protocol === "https:" ? "wss://" : "ws://";
-    socket = new WebSocket(scheme + window.location.host + config.ws);
+    var ws = new WebSocket(scheme + window.location.host + config.ws);
+    socket = ws;
     setStatus(S.connecting);
-    socket.addEventListener("open", function () {
+    ws.addEventListener("open", function () {
       retryDelay = 500;
-      socket.send(JSON.stringify({type: "hello", after: lastSeq}));
+      ws.send(JSON.stringify({type: "hello", after: lastSeq}));
     });
-    socket.addEventListener("message", function (event) {
+    ws.addEventListener("message", function (event) {
+      if (ws !== socket) { return; } // a connection given up on
       var frame = JSON.parse(event.data);
       switch (frame.type) {
         case "welcome":
@@ -272,11 +275,12 @@
         case "ended": showEnded(); break;
       }
     });
-    socket.addEventListener("close", function () {
+    ws.addEventListener("close", function () {
+      if (ws !== socket) { return; }
       socket = null;
       if (ended) { return; }
       setStatus(S.reconnecting);
-      window.setTimeout(connect, retryDelay);
+      retryTimer = window.setTimeout(connect, retryDelay);
       retryDelay = Math.min(retryDelay * 2, 10000);
     });
   }
@@ -284,8 +288,15 @@
   // Tests drop the connection as a phone losing its signal would.
   root.__drop = function () { if (socket) { socket.close(); } };
 
+  // Back online: try at once rather than at the end of the back-off.
   window.addEventListener("online", function () {
-    if (!socket && !ended) { retryDelay = 500; connect(); }
+    if (ended || (socket && socket.readyState === WebSocket.OPEN)) { return; }
+    window.clearTimeout(retryTimer);
+    var stale = socket;
+    socket = null;
+    if (stale) { stale.close(); }
+    retryDelay = 500;
+    connect();
   });
 
   // --- composing --------------------------------------------------------------------------------
