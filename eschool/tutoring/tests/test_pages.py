@@ -1,0 +1,212 @@
+"""The pages: asking with a photo, the wait status, duty, the board, records, history, access."""
+
+import pytest
+from django.urls import reverse
+
+from eschool.core.testing import NOT_DISTRICT_ADMINS
+from eschool.org.models import Grade
+from eschool.tutoring.models import Question, Shift, TutoringSession
+from eschool.tutoring.services import asking, matching
+
+from .conftest import MONDAY, TUESDAY, maths, on_duty, photo_upload, shanghai
+
+pytestmark = pytest.mark.django_db
+
+
+def ask(user, **extra):
+    return asking.question_ask(
+        asker=user, subject=maths(), grade=Grade.objects.get(level=7), text="分数怎么加？", **extra
+    )
+
+
+def test_the_ask_form_defaults_to_the_students_grade(clock, client, student):
+    client.force_login(student)
+    response = client.get(reverse("tutoring:ask"))
+    assert response.status_code == 200
+    assert response.context["form"].initial["grade"] == Grade.objects.get(level=7)
+    assert 'capture="environment"' in response.content.decode()
+
+
+def test_asking_with_a_photo_leads_to_the_wait_page(clock, client, student, teachers):
+    client.force_login(student)
+    response = client.post(
+        reverse("tutoring:ask"),
+        {
+            "subject": maths().pk,
+            "grade": Grade.objects.get(level=7).pk,
+            "text": "第3题",
+            "photos": [photo_upload()],
+            "mode": "live",
+        },
+    )
+    question = Question.objects.get(asker=student)
+    assert response.status_code == 302
+    assert response["Location"] == reverse("tutoring:question", args=[question.pk])
+    assert (question.status, question.photos.count()) == ("offered", 1)
+    page = client.get(response["Location"])
+    assert page.status_code == 200
+    assert 'hx-trigger="every 4s"' in page.content.decode()
+    photo = question.photos.get()
+    served = client.get(reverse("tutoring:question_photo", args=[photo.pk]))
+    assert (served.status_code, served["Content-Type"]) == (200, "image/jpeg")
+
+
+def test_a_fake_image_is_an_error_on_the_form(clock, client, student):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    client.force_login(student)
+    response = client.post(
+        reverse("tutoring:ask"),
+        {
+            "subject": maths().pk,
+            "grade": Grade.objects.get(level=7).pk,
+            "text": "第3题",
+            "photos": [SimpleUploadedFile("a.jpg", b"<svg></svg>")],
+        },
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+    assert response.status_code == 200
+    assert response.context["form"].errors["photos"]
+    assert Question.objects.count() == 0
+
+
+def test_outside_the_window_the_page_says_when_the_next_shift_opens(clock, client, student):
+    clock.at("22:00")
+    client.force_login(student)
+    response = client.get(reverse("tutoring:ask"))
+    assert response.context["window"].opens_at == shanghai(TUESDAY, "19:30")
+    assert not response.context["window_open"]
+    assert "19:30" in response.content.decode()
+
+
+def test_the_status_shows_place_and_redirects_to_the_room_once_accepted(
+    clock, client, student, teachers
+):
+    question = ask(student)
+    client.force_login(student)
+    status = client.get(reverse("tutoring:question_status", args=[question.pk]))
+    assert status.context["info"].place == 1
+    assert "HX-Redirect" not in status
+    session = matching.offer_accept(actor=teachers[0], question=question)
+    status = client.get(reverse("tutoring:question_status", args=[question.pk]))
+    assert status["HX-Redirect"] == reverse("tutoring:room", args=[session.pk])
+
+
+def test_a_student_is_told_when_no_teacher_is_online(clock, client, student):
+    question = ask(student)
+    client.force_login(student)
+    status = client.get(reverse("tutoring:question_status", args=[question.pk]))
+    assert status.context["info"].teachers == 0
+    assert 'class="card no-teacher"' in status.content.decode()
+    client.post(reverse("tutoring:question_action", args=[question.pk, "written"]))
+    assert Question.objects.get(pk=question.pk).status == "written"
+
+
+@pytest.mark.parametrize("persona", ["stranger", "outside_learner", "school_admin"])
+def test_another_persons_question_is_404(clock, client, personas, persona, student):
+    question = ask(student)
+    client.force_login(personas[persona])
+    for name in ("tutoring:question", "tutoring:question_status"):
+        assert client.get(reverse(name, args=[question.pk])).status_code == 404
+    response = client.post(reverse("tutoring:question_action", args=[question.pk, "withdraw"]))
+    assert response.status_code == 404
+    assert Question.objects.get(pk=question.pk).status == "waiting"
+
+
+def test_the_parent_sees_the_childs_question_and_history(clock, client, student, parent, teachers):
+    question = ask(student)
+    session = matching.offer_accept(actor=teachers[0], question=question)
+    client.force_login(parent)
+    assert client.get(reverse("tutoring:question", args=[question.pk])).status_code == 200
+    history = client.get(reverse("tutoring:history"))
+    assert [q.pk for q in history.context["questions"]] == [question.pk]
+    assert [s.pk for s in history.context["sessions"]] == [session.pk]
+    assert reverse("tutoring:transcript", args=[session.pk]) in history.content.decode()
+
+
+def test_the_teacher_sees_the_offer_and_accepts_it(clock, client, student, teachers):
+    question = ask(student)
+    client.force_login(teachers[0])
+    duty = client.get(reverse("tutoring:duty"))
+    assert duty.context["offer"] == question
+    assert duty.context["offer_seconds_left"] == 30
+    response = client.post(reverse("tutoring:offer_action", args=[question.pk, "accept"]))
+    session = TutoringSession.objects.get(question=question)
+    assert response["Location"] == reverse("tutoring:room", args=[session.pk])
+
+
+def test_a_teacher_clocks_in_from_the_duty_page(clock, client, teacher):
+    shift = on_duty(teacher)
+    client.force_login(teacher)
+    client.post(reverse("tutoring:clock", args=["in"]))
+    assert Shift.objects.get(pk=shift.pk).is_online
+
+
+def test_a_teacher_signs_up_from_the_shifts_page(clock, client, teacher):
+    from eschool.tutoring.selectors import grade_bands
+
+    client.force_login(teacher)
+    assert client.get(reverse("tutoring:shifts")).status_code == 200
+    response = client.post(
+        reverse("tutoring:shifts"),
+        {"day": TUESDAY.isoformat(), "subjects": [maths().pk], "band": grade_bands()[2].pk},
+    )
+    assert response.status_code == 302
+    assert Shift.objects.get(teacher=teacher.teacher).day == TUESDAY
+
+
+@pytest.mark.parametrize("persona", NOT_DISTRICT_ADMINS)
+def test_admin_pages_are_for_district_admins(clock, client, personas, persona):
+    client.force_login(personas[persona])
+    for name in ("tutoring:board", "tutoring:coverage", "tutoring:swaps", "tutoring:settings"):
+        assert client.get(reverse(name)).status_code == 403
+
+
+def test_the_board_and_coverage_for_the_admin(clock, client, district_admin, teachers, student):
+    ask(student)
+    client.force_login(district_admin)
+    board = client.get(reverse("tutoring:board"))
+    assert board.status_code == 200
+    states = {row.shift.teacher.user.name: row.state for row in board.context["teachers"]}
+    assert states == {"甲老师": "offered", "乙老师": "idle", "丙老师": "idle"}
+    coverage = client.get(reverse("tutoring:coverage"))
+    assert coverage.status_code == 200
+    assert MONDAY in coverage.context["grid"]
+
+
+def test_the_settings_page_saves(clock, client, district_admin):
+    from eschool.tutoring.selectors import tutoring_settings
+
+    client.force_login(district_admin)
+    response = client.post(
+        reverse("tutoring:settings"),
+        {
+            "window_start": "19:00",
+            "window_end": "21:00",
+            "weekdays": "1,2,3,4,5",
+            "holidays_off": "on",
+            "offer_seconds": "40",
+            "default_session_limit": "1",
+            "late_after_minutes": "5",
+            "photo_retention_days": "7",
+        },
+    )
+    assert response.status_code == 302
+    row = tutoring_settings()
+    assert (row.weekdays, row.offer_seconds, str(row.window_start)) == ("1,2,3,4,5", 40, "19:00:00")
+
+
+def test_records_own_and_admin_only(clock, client, teachers, district_admin, school_a):
+    client.force_login(teachers[0])
+    assert client.get(reverse("tutoring:my_record")).status_code == 200
+    other = teachers[1].teacher.pk
+    assert client.get(reverse("tutoring:record", args=[other])).status_code == 404
+    client.force_login(district_admin)
+    response = client.get(reverse("tutoring:record", args=[other]))
+    assert response.context["record"].shifts == 1
+
+
+def test_the_navigation_links_to_tutoring(clock, client, student):
+    client.force_login(student)
+    page = client.get(reverse("tutoring:history"))
+    assert f'href="{reverse("tutoring:home")}"' in page.content.decode()
