@@ -18,8 +18,8 @@ class Mode(models.TextChoices):
 class WatchSection(models.Model):
     """One stretch of continuous playing: it starts when playing starts or after a seek.
 
-    `seconds` is what counts as watched (the span the position grew by, capped by the
-    time that passed); `start_s` and `end_s` are the positions in the video.
+    `seconds` is what counts as watched (how far the position got, capped by the time
+    that passed); `start_s` and `end_s` are the positions in the video.
     """
 
     Mode = Mode
@@ -42,11 +42,10 @@ class WatchSection(models.Model):
     start_s = models.FloatField(_("from (seconds)"))
     end_s = models.FloatField(_("to (seconds)"))
     seconds = models.FloatField(_("watched (seconds)"), default=0.0)
-    # The player's clock (ms) at the first and the latest heartbeat folded in, and the
-    # clock as far as it is believed (see folding.py): the cap on growth runs on it.
+    # The player's clock (ms) at the first and the latest heartbeat folded in: the cap on
+    # watched seconds runs on it (see folding.py).
     first_at = models.BigIntegerField()
     last_at = models.BigIntegerField()
-    clock_at = models.BigIntegerField()
     # The server's clock (ms since the epoch) when the section was first and last heard of.
     first_seen = models.BigIntegerField()
     last_seen = models.BigIntegerField()
