@@ -200,6 +200,10 @@ def demo_load(
     with transaction.atomic():
         logins = _demo_accounts()
         _demo_courses(User.objects.get(username=DISTRICT_ADMIN[0]))
+        from eschool.tutoring.demo import demo_tutoring
+
+        # Evening tutoring: teachers on duty tonight and tomorrow, two past rated sessions.
+        demo_tutoring(teacher_username=logins[2].login, student_username=logins[3].login)
     if replays:
         started = time.monotonic()
         count = demo_replays(User.objects.get(username=DISTRICT_ADMIN[0]))
