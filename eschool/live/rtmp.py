@@ -74,15 +74,22 @@ def caller_is_trusted(request: HttpRequest) -> bool:
     A request that came through a web proxy carries forwarding headers (nginx-rtmp's own calls
     never do): refused even when the proxy itself connects from 127.0.0.1.
     """
+    remote = request.META.get("REMOTE_ADDR", "")
     if "HTTP_X_FORWARDED_FOR" in request.META or "HTTP_X_REAL_IP" in request.META:
+        logger.warning("rtmp callback refused: it came through a proxy (from %s)", remote)
         return False
     try:
-        address = ipaddress.ip_address(request.META.get("REMOTE_ADDR", "").split("%")[0])
+        address = ipaddress.ip_address(remote.split("%")[0])
     except ValueError:
-        return False
+        address = None
     if getattr(address, "ipv4_mapped", None):
         address = address.ipv4_mapped
-    return any(address in network for network in _trusted_networks())
+    if address is None or not any(address in net for net in _trusted_networks()):
+        logger.warning(
+            "rtmp callback refused: %s is not in ESCHOOL_RTMP_CALLBACK_ADDRESSES", remote
+        )
+        return False
+    return True
 
 
 def _refused(reason: str, request: HttpRequest) -> HttpResponse:

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import av
 import pytest
+from django.core.cache import cache
 from django.test import Client
 
 from eschool.classroom.models import Session
@@ -158,7 +159,12 @@ def test_a_cancelled_session_cannot_be_broadcast(client, folders, broadcast, ses
 
 @pytest.mark.parametrize(
     "route,call",
-    [("publish", "publish"), ("update", "update_publish"), ("publish-done", "publish_done")],
+    [
+        ("publish", "publish"),
+        ("play", "play"),
+        ("update", "update_publish"),
+        ("publish-done", "publish_done"),
+    ],
 )
 def test_callbacks_from_an_untrusted_address_are_refused(client, folders, broadcast, route, call):
     with timeutil.frozen_at(DURING):
@@ -209,15 +215,49 @@ def go_live(client, broadcast):
     wait_for_puller(broadcast.session_id)
 
 
-def test_update_keeps_a_stream_inside_the_window(client, folders, broadcast):
+def test_play_is_for_the_apps_puller_of_a_live_obs_broadcast(client, folders, broadcast):
+    joined = rtmp._joined_key(broadcast.pk)
+    with timeutil.frozen_at(DURING):
+        waiting = post(client, "play", nginx_form("play", broadcast.stream_key))
+        assert cache.get(joined) is None
+        go_live(client, broadcast)
+        unknown = post(client, "play", nginx_form("play", "guessed-key"))
+        assert cache.get(joined) is None
+        puller = post(client, "play", nginx_form("play", broadcast.stream_key))
+    assert (waiting.status_code, unknown.status_code, puller.status_code) == (403, 403, 200)
+    # What on_publish waits for before it lets OBS in.
+    assert cache.get(joined) is True
+
+
+def pull_attempts(caplog, broadcast) -> int:
+    heard = f"rtmp: session {broadcast.session_id} stream refused"
+    return sum(1 for record in caplog.records if record.getMessage().startswith(heard))
+
+
+def test_update_keeps_a_stream_inside_the_window_and_restarts_a_missing_puller(
+    client, folders, broadcast, caplog
+):
     go_live(client, broadcast)
+    assert pull_attempts(caplog, broadcast) == 1  # nothing to pull in this test: it ended
     at_end = timeutil.at_local(DAY, dt.time(9, 10))  # the session's end + 30 min, exactly
     with timeutil.frozen_at(at_end):
         response = post(client, "update", nginx_form("update_publish", broadcast.stream_key))
     assert response.status_code == 200
-    wait_for_puller(broadcast.session_id)  # no writer was running: one was started again
+    wait_for_puller(broadcast.session_id)
+    # No ingest held the playlist (as after an app restart): a puller was started again.
+    assert pull_attempts(caplog, broadcast) == 2
     broadcast.refresh_from_db()
     assert broadcast.status == Broadcast.Status.LIVE
+
+
+def test_update_leaves_a_running_puller_alone(client, folders, broadcast, caplog):
+    go_live(client, broadcast)
+    writing = ingest.playlist_lock(services.live_dir(broadcast.session_id))  # another ingest
+    with writing, timeutil.frozen_at(DURING):
+        response = post(client, "update", nginx_form("update_publish", broadcast.stream_key))
+    assert response.status_code == 200
+    assert rtmp.puller_of(broadcast.session_id) is None
+    assert pull_attempts(caplog, broadcast) == 1
 
 
 def test_update_drops_a_stream_that_overruns_the_window(client, folders, broadcast):
