@@ -148,7 +148,9 @@ if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL]},
+            # A consumer waits for its messages with BZPOPMIN for 5 s; redis-py 8 gives up on
+            # any read after 5 s by default, which killed idle sockets (chat, live ingest).
+            "CONFIG": {"hosts": [{"address": REDIS_URL, "socket_timeout": 15}]},
         }
     }
     HUEY = {
