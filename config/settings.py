@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "eschool.classroom",
     "eschool.homeschool",
     "eschool.live",
+    "eschool.watching",
     "eschool.safety",
     "eschool.chat",
     "eschool.tutoring",
