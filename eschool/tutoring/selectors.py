@@ -200,6 +200,13 @@ class WaitInfo:
     estimate: dt.timedelta | None
     teachers: int
 
+    @property
+    def estimate_minutes(self) -> int | None:
+        """The estimate in whole minutes, rounded up (at least 1)."""
+        if self.estimate is None:
+            return None
+        return max(1, math.ceil(self.estimate.total_seconds() / 60))
+
 
 def wait_info(question: Question, at: dt.datetime | None = None) -> WaitInfo:
     place = queue_place(question)
