@@ -154,7 +154,7 @@ class IngestConsumer(AsyncWebsocketConsumer):
         logger.info("live ingest: session %s starts from the browser (%s)", self.session_id, mime)
         self.pipe = ingest.ChunkPipe()
         self.worker = self._run_in_thread(self.pipe)
-        self.noted_at = time.monotonic()
+        self.noted_at = float("-inf")  # the first chunk is noted at once
         await self.send(text_data=json.dumps({"type": "live"}))
         await self.channel_layer.group_send(
             status_group(self.session_id),

@@ -350,7 +350,7 @@ class _Ingest:
         self.segment_start = at
         self.segment_first_byte = first_byte
 
-    def _finish_segment(self, end: float) -> None:
+    def _finish_segment(self, end: float) -> SegmentDone:
         self.output.close()
         name = f"seg-{self.number:05d}.ts"
         (self.out_dir / f".{name}.part").replace(self.out_dir / name)
@@ -363,15 +363,16 @@ class _Ingest:
         _write(self.out_dir, self.segments, ended=False)
         self.output = None
         self.number += 1
+        return SegmentDone(
+            segment=segment,
+            count=len(self.segments),
+            timeline_start=self.timeline_offset + self.segment_start,
+            first_byte=self.segment_first_byte,
+        )
+
+    def _announce(self, done: SegmentDone) -> None:
         if self.on_segment is not None:
-            self.on_segment(
-                SegmentDone(
-                    segment=segment,
-                    count=len(self.segments),
-                    timeline_start=self.timeline_offset + self.segment_start,
-                    first_byte=self.segment_first_byte,
-                )
-            )
+            self.on_segment(done)
 
     def _video_packet(self, packet) -> None:
         if packet.pts is None and packet.dts is None:
@@ -385,11 +386,11 @@ class _Ingest:
                 return  # pictures before the first keyframe cannot be decoded
             self.start = seconds
         at = seconds - self.start
+        done = None
         if packet.is_keyframe and (
             self.output is None or at - self.segment_start >= SEGMENT_MIN - 0.001
         ):
-            if self.output is not None:
-                self._finish_segment(at)
+            done = self._finish_segment(at) if self.output is not None else None
             self._open_segment(at, packet.pos if packet.pos is not None else -1)
         if packet.duration:
             self.frame_seconds = float(packet.duration * tb)
@@ -405,6 +406,8 @@ class _Ingest:
         packet.pts, packet.dts = pts, dts
         packet.stream = self.out_video
         self.output.mux(packet)
+        if done is not None:
+            self._announce(done)  # the next segment is already under way
 
     def run(self) -> None:
         self._first_number = self.number
@@ -424,7 +427,7 @@ class _Ingest:
                     for converted in self.resampler.resample(None):
                         self._encode_audio(converted)
                     self._encode_audio(None)
-                self._finish_segment(self.video_end)
+                self._announce(self._finish_segment(self.video_end))
         finally:
             if self.output is not None:
                 self.output.close()  # an error: the unfinished .part is never listed
@@ -459,6 +462,7 @@ def browser_recording(
     mime: str = "video/webm;codecs=h264,opus",
     keyframe_seconds: float = 2.0,
     bit_rate: int | None = None,
+    audio: bool = True,
 ) -> bytes:
     """What MediaRecorder would send for `source` (e.g. a make_test_video file), as one blob.
 
@@ -474,7 +478,7 @@ def browser_recording(
         av.open(sink, "w", format="mp4" if mp4 else "matroska", options=options) as out,
     ):
         in_video = original.streams.video[0]
-        in_audio = original.streams.audio[0] if original.streams.audio else None
+        in_audio = original.streams.audio[0] if audio and original.streams.audio else None
         fps = in_video.average_rate or Fraction(25)
         video = out.add_stream("libx264", rate=fps)
         video.width = in_video.codec_context.width
@@ -486,11 +490,11 @@ def browser_recording(
             kbps = bit_rate // 1000
             params += f":bitrate={kbps}:vbv-maxrate={kbps}:vbv-bufsize={kbps}"
         video.options = {"preset": "veryfast", "profile": "baseline", "x264-params": params}
-        audio = None
+        sound_stream = None
         if in_audio is not None:
-            audio = out.add_stream("libopus", rate=AUDIO_RATE)
-            audio.layout = "stereo"
-            audio.bit_rate = 64000
+            sound_stream = out.add_stream("libopus", rate=AUDIO_RATE)
+            sound_stream.layout = "stereo"
+            sound_stream.bit_rate = 64000
         resampler = av.AudioResampler(format="s16", layout="stereo", rate=AUDIO_RATE)
         samples = 0
         streams = [in_video] + ([in_audio] if in_audio is not None else [])
@@ -506,9 +510,9 @@ def browser_recording(
                         sound.pts = samples
                         sound.time_base = Fraction(1, AUDIO_RATE)
                         samples += sound.samples
-                        for out_packet in audio.encode(sound):
+                        for out_packet in sound_stream.encode(sound):
                             out.mux(out_packet)
-        for stream in (video, audio):
+        for stream in (video, sound_stream):
             if stream is not None:
                 for out_packet in stream.encode(None):
                     out.mux(out_packet)

@@ -36,3 +36,12 @@ def recordings(lesson_video):
         return cache[key]
 
     return recording
+
+
+@pytest.fixture(scope="session")
+def short_recording(tmp_path_factory) -> bytes:
+    """Five seconds in the browser's WebM: the first part of a broadcast that drops."""
+    path = make_test_video(
+        tmp_path_factory.mktemp("short") / "short.mp4", seconds=5, width=320, height=180
+    )
+    return ingest.browser_recording(path, mime=WEBM)
