@@ -1,0 +1,263 @@
+"""Heartbeats at 8:00: how many per second the endpoint accepts, batched and one per request.
+
+On PostgreSQL + Redis, the way a district runs: creates a throwaway database
+(BENCH_DATABASE_URL, default postgres://postgres@127.0.0.1:5432/bench_heartbeats), migrates
+it, creates the students and a session of today, gives each student a watch token (what
+the player fetches once per page), starts uvicorn (2 workers) with REDIS_URL (default
+redis://127.0.0.1:6379/13), then keeps CONNECTIONS keep-alive connections busy posting
+heartbeats for a fixed time: first one heartbeat per request, then BATCH heartbeats per
+request (what the player does: a batch every 20 s). Then folds what was received into
+watch sections in this process and checks every accepted section is there.
+Without PostgreSQL or Redis it prints why and exits 0.
+
+    .venv/bin/python bench/heartbeats.py [--quick]
+
+Prints `name: value` lines, the batched-to-single ratio, heartbeats_per_second last.
+"""
+
+import argparse
+import asyncio
+import datetime as dt
+import json
+import os
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from _server import free_port, start_server, stop_server
+from booking_storm import create_database, drop_database
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/bench_heartbeats"
+DEFAULT_REDIS = "redis://127.0.0.1:6379/13"
+WORKERS = 2
+BATCH = 10
+
+
+def redis_problem(url: str) -> str | None:
+    import redis
+
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=3).ping()
+    except redis.RedisError as error:
+        return f"Redis is not reachable at {url}: {error}"
+    return None
+
+
+def forget_heartbeats(url: str) -> None:
+    import redis
+
+    client = redis.Redis.from_url(url)
+    keys = list(client.scan_iter("eschool:watching:*")) + list(
+        client.scan_iter("eschool:*watching:fold-lock")
+    )
+    if keys:
+        client.delete(*keys)
+
+
+def set_up_environment(url: str, redis_url: str, data_dir: Path) -> dict[str, str]:
+    for name in ("ESCHOOL_SQLITE_PATH", "ESCHOOL_STATIC_ROOT"):
+        os.environ.pop(name, None)
+    os.environ["DATABASE_URL"] = url
+    os.environ["REDIS_URL"] = redis_url
+    os.environ["ESCHOOL_DATA_DIR"] = str(data_dir)
+    os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings"
+    os.environ.setdefault("ESCHOOL_LOG_LEVEL", "WARNING")
+    return dict(os.environ)
+
+
+def create_viewers(students: int) -> tuple[int, list[str]]:
+    """The session's id and one watch token per student."""
+    from eschool.accounts.models import Role, Student, User
+    from eschool.classroom.models import Session
+    from eschool.core import timeutil
+    from eschool.org.models import Grade, Homeroom, Region, School, Stage
+    from eschool.watching.services import watch_token_issue
+
+    region = Region.objects.get(kind=Region.Kind.HOME)
+    school = School.objects.create(
+        code="999000002", name="基准初级中学", stage=Stage.JUNIOR, region=region
+    )
+    grade = Grade.objects.get(level=7)
+    homeroom = Homeroom.objects.create(school=school, grade=grade, number=1)
+    users = User.objects.bulk_create(
+        User(
+            username=f"H{number:06d}",
+            name=f"学生{number}",
+            role=Role.STUDENT,
+            school=school,
+            password="!",
+        )
+        for number in range(students)
+    )
+    Student.objects.bulk_create(
+        Student(user=user, school=school, grade=grade, homeroom=homeroom) for user in users
+    )
+    starts_at = timeutil.now().replace(second=0, microsecond=0)
+    session = Session.objects.create(
+        title="升旗仪式",
+        kind=Session.Kind.EVENT,
+        stage=Stage.JUNIOR,
+        day=timeutil.local(starts_at).date(),
+        starts_at=starts_at,
+        ends_at=starts_at + dt.timedelta(minutes=40),
+    )
+    tokens = [watch_token_issue(user=user, session=session)[0] for user in users]
+    return session.pk, tokens
+
+
+async def hammer(
+    port: int, session_id: int, tokens: list[str], *, batch: int, seconds: float, connections: int
+) -> tuple[int, int, int, set[str]]:
+    """Keep `connections` connections posting for `seconds`: (requests ok, heartbeats, errors, sections)."""
+    ok = beats_sent = errors = 0
+    sections: set[str] = set()
+    deadline = time.perf_counter() + seconds
+
+    async def connection(number: int) -> None:
+        nonlocal ok, beats_sent, errors
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        sent = 0
+        try:
+            while time.perf_counter() < deadline:
+                viewer = (number + sent * connections) % len(tokens)
+                section = f"c{number}r{sent}b{batch}"
+                start = float(sent % 3600)
+                beats = [
+                    {
+                        "session": session_id,
+                        "mode": "live",
+                        "section": section,
+                        "from": start,
+                        "to": start + 2 * n,
+                        "at": 1_000 + 2_000 * n,
+                    }
+                    for n in range(batch)
+                ]
+                body = json.dumps({"token": tokens[viewer], "beats": beats}).encode()
+                writer.write(
+                    (
+                        "POST /watch/heartbeats HTTP/1.1\r\n"
+                        f"Host: 127.0.0.1:{port}\r\n"
+                        "Content-Type: text/plain;charset=UTF-8\r\n"
+                        f"Content-Length: {len(body)}\r\n\r\n"
+                    ).encode()
+                    + body
+                )
+                await writer.drain()
+                head = await reader.readuntil(b"\r\n\r\n")
+                length = 0
+                for line in head.split(b"\r\n"):
+                    if line.lower().startswith(b"content-length:"):
+                        length = int(line.split(b":", 1)[1])
+                await reader.readexactly(length)
+                sent += 1
+                if head.startswith(b"HTTP/1.1 202"):
+                    ok += 1
+                    beats_sent += batch
+                    sections.add(f"{viewer}:{section}")
+                else:
+                    errors += 1
+        except (OSError, asyncio.IncompleteReadError):
+            errors += 1
+        finally:
+            writer.close()
+
+    await asyncio.gather(*(connection(n) for n in range(connections)))
+    return ok, beats_sent, errors, sections
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="5 s per phase, 1,000 viewers")
+    args = parser.parse_args()
+    students, seconds, connections = (1000, 5.0, 32) if args.quick else (10000, 20.0, 64)
+    url = os.environ.get("BENCH_DATABASE_URL") or DEFAULT_URL
+    redis_url = os.environ.get("REDIS_URL") or DEFAULT_REDIS
+
+    sys.path.insert(0, str(ROOT))
+    os.chdir(ROOT)
+    reason = redis_problem(redis_url) or create_database(url)
+    if reason:
+        print(f"skipped: {reason}")
+        return 0
+    temp = Path(tempfile.mkdtemp(prefix="eschool-bench-heartbeats-"))
+    server = None
+    try:
+        env = set_up_environment(url, redis_url, temp)
+        import django
+
+        django.setup()
+        from django.core.management import call_command
+        from django.db import connections as db_connections
+
+        from eschool.watching import buffer, services
+        from eschool.watching.models import WatchSection
+
+        call_command("migrate", verbosity=0)
+        forget_heartbeats(redis_url)
+        session_id, tokens = create_viewers(students)
+        db_connections.close_all()
+
+        port = free_port()
+        server = start_server(port, env, workers=WORKERS, extra=("--backlog", "4096"))
+        single = asyncio.run(
+            hammer(port, session_id, tokens, batch=1, seconds=seconds, connections=connections)
+        )
+        batched = asyncio.run(
+            hammer(port, session_id, tokens, batch=BATCH, seconds=seconds, connections=connections)
+        )
+        stop_server(server)
+        server = None
+
+        pending = buffer.pending_count()
+        started = time.perf_counter()
+        report = services.heartbeats_fold(rounds=10_000)
+        fold_seconds = time.perf_counter() - started
+        stored = WatchSection.objects.count()
+        expected = len(single[3] | batched[3])
+
+        single_rate = single[1] / seconds
+        batched_rate = batched[1] / seconds
+        print(f"workers: {WORKERS}")
+        print(f"connections: {connections}")
+        print(f"viewers: {students}")
+        print(f"seconds_per_phase: {seconds:.0f}")
+        print(f"single_requests_per_second: {single[0] / seconds:.0f}")
+        print(f"single_heartbeats_per_second: {single_rate:.0f}")
+        print(f"single_errors: {single[2]}")
+        print(f"batch_size: {BATCH}")
+        print(f"batched_requests_per_second: {batched[0] / seconds:.0f}")
+        print(f"batched_errors: {batched[2]}")
+        print(f"viewers_at_one_batch_per_20s: {batched[0] / seconds * 20:.0f}")
+        print(f"batches_folded: {report.batches} of {pending}")
+        print(f"sections_folded: {report.sections}")
+        print(f"fold_seconds: {fold_seconds:.2f}")
+        print(f"fold_heartbeats_per_second: {report.beats / fold_seconds:.0f}")
+        print(f"fold_sections_per_second: {report.sections / fold_seconds:.0f}")
+        print(f"batched_to_single: {batched_rate / single_rate:.1f}")
+        print(f"heartbeats_per_second: {batched_rate:.0f}")
+        if stored != expected or single[2] or batched[2]:
+            print(
+                f"FAILED: {stored} sections stored for {expected} accepted, "
+                f"{single[2] + batched[2]} errors",
+                file=sys.stderr,
+            )
+            return 1
+        return 0
+    finally:
+        stop_server(server)
+        try:
+            forget_heartbeats(redis_url)
+        finally:
+            from django.db import connections as db_connections
+
+            db_connections.close_all()
+            shutil.rmtree(temp, ignore_errors=True)
+            drop_database(url)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
