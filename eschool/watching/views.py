@@ -129,7 +129,7 @@ def attendance_xlsx(request, pk: int):
     session = selectors.session_get_for_attendance(user=request.user, session_id=pk)
     report = selectors.attendance_of(session=session)
     headers = [
-        _("Name"),
+        _("Learner"),
         _("Login number"),
         _("School"),
         _("Homeroom"),

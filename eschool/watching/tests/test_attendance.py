@@ -84,7 +84,7 @@ def test_the_spreadsheet_has_one_line_per_person(client, watched_lesson, school_
     sheet = load_workbook(io.BytesIO(answer.content)).active
     rows = [list(row) for row in sheet.iter_rows(values_only=True)]
     assert rows[0] == [
-        "Name", "Login number", "School", "Homeroom", "Booked", "Live minutes", "Replay minutes",
+        "Learner", "Login number", "School", "Homeroom", "Booked", "Live minutes", "Replay minutes",
     ]  # fmt: skip
     assert rows[1:] == [
         ["张三", "00123", "南京市鼓楼区示范初级中学", "Grade 7 class 3", "yes", 25, 1.5],
