@@ -131,7 +131,8 @@
     } else {
       video.src = url;
     }
-    if (mode === "live") autoplay();
+    // Not on the broadcasting teacher's own page: their microphone would hear the live again.
+    if (mode === "live" && root.getAttribute("data-autoplay") !== "0") autoplay();
   }
 
   var reloadKey = "live-reloaded-" + root.getAttribute("data-session-id");

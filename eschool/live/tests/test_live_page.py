@@ -270,6 +270,7 @@ def test_a_booked_student_gets_the_live_player_and_its_playlist(client, at, less
     assert f'data-live-url="/media/live/{lesson.pk}/index.m3u8"' in html
     assert f'<video controls playsinline preload="none" data-session-id="{lesson.pk}"' in html
     assert 'data-mode="live"' in html
+    assert 'data-autoplay="1"' in html
     assert zh("Live now") in html
     # Students never see the go-live panel or the stream key.
     assert 'id="go-live"' not in html
@@ -308,6 +309,8 @@ def test_the_teacher_gets_the_go_live_panel_with_the_obs_stream_key(client, at, 
     for label in ('for="go-live-camera"', 'for="go-live-microphone"', 'for="go-live-level"'):
         assert label in html
     assert '<script src="/static/js/golive.js" defer></script>' in html
+    # The teacher's own page does not start the live by itself (their microphone would hear it).
+    assert 'data-autoplay="0"' in html
 
 
 def test_no_go_live_panel_once_the_window_has_closed(client, at, lesson, teacher):
