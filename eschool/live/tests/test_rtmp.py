@@ -17,6 +17,7 @@ from pathlib import Path
 
 import av
 import pytest
+from django.conf import settings
 from django.core.cache import cache
 from django.test import Client
 
@@ -427,12 +428,10 @@ def decode_segment(path: Path) -> tuple[list[float], int]:
     return clocks, samples
 
 
-def test_obs_stream_through_nginx_becomes_live_then_the_replay(
-    nginx_rtmp, teacher, tmp_path, settings
-):
-    port = nginx_rtmp
+def session_now(teacher) -> Session:
+    """A session going on now (the end-to-end tests run on the real clock, as nginx does)."""
     now = timeutil.now()
-    session = Session.objects.create(
+    return Session.objects.create(
         day=timeutil.today(now),
         starts_at=now - dt.timedelta(minutes=5),
         ends_at=now + dt.timedelta(minutes=40),
@@ -440,6 +439,15 @@ def test_obs_stream_through_nginx_becomes_live_then_the_replay(
         stage=Stage.JUNIOR,
         teacher=teacher.teacher,
     )
+
+
+# nginx calls the live server in another thread: committed data, restored afterwards.
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_obs_stream_through_nginx_becomes_live_then_the_replay(
+    nginx_rtmp, teacher, tmp_path, settings
+):
+    port = nginx_rtmp
+    session = session_now(teacher)
     broadcast = services.broadcast_of(session)
     clip = make_test_video(tmp_path / "obs.mp4", seconds=10, width=320, height=180)
 
@@ -513,3 +521,47 @@ def test_rtmp_dev_writes_a_configuration_nginx_accepts(tmp_path):
     assert "on_update http://127.0.0.1:8123/rtmp/update/;" in written
     assert "on_publish_done http://127.0.0.1:8123/rtmp/publish-done/;" in written
     assert "notify_update_timeout 30s;" in written
+
+
+# nginx calls the live server in another thread: committed data, restored afterwards.
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_obs_reconnecting_continues_the_same_live_and_replay(nginx_rtmp, teacher, tmp_path):
+    port = nginx_rtmp
+    session = session_now(teacher)
+    broadcast = services.broadcast_of(session)
+    clip = make_test_video(tmp_path / "part.mp4", seconds=4, width=320, height=180)
+    url = f"rtmp://127.0.0.1:{port}/live/{broadcast.stream_key}"
+
+    def ended_with_replay():
+        done = Broadcast.objects.select_related("recording").get(pk=broadcast.pk)
+        ready = done.recording and done.recording.status == Recording.Status.READY
+        return done if done.status == Broadcast.Status.ENDED and ready else None
+
+    first = push(clip, url)
+    assert first.returncode == 0, first.stdout + first.stderr
+    replay = _wait_until(ended_with_replay, seconds=30, what="the first part's replay").recording
+    assert replay.duration_seconds == pytest.approx(4.0, abs=0.1)
+
+    # OBS's line dropped and it reconnected (or the teacher pressed Start again) in the window.
+    second = push(clip, url)
+    assert second.returncode == 0, second.stdout + second.stderr
+    done = _wait_until(
+        lambda: (d := ended_with_replay()) and d.recording.duration_seconds > 4.5 and d,
+        seconds=30,
+        what="the replay of both parts",
+    )
+    assert done.recording.pk == replay.pk  # the same replay, not a new recording
+    assert Recording.objects.filter(session=session).count() == 1
+    playlist = read_playlist(Path(settings.MEDIA_ROOT) / done.recording.hls_path)
+    assert playlist.ended
+    assert playlist.duration == pytest.approx(8.0, abs=0.1)
+    assert [s.discontinuity for s in playlist.segments] == [False, False, True, False]
+    clocks = []
+    for segment in playlist.segments:
+        segment_clocks, samples = decode_segment(
+            Path(settings.MEDIA_ROOT) / f"live/{session.pk}" / segment.uri
+        )
+        assert samples > 0.9 * segment.duration * 48000
+        clocks += segment_clocks
+    # Each part from its first picture: the clip's clock twice over, nothing lost or repeated.
+    assert clocks == [i / 25 for i in range(100)] * 2
