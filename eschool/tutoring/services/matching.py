@@ -8,8 +8,8 @@ Python:
   once exactly one changes the row; the one-to-one session.question is the
   second lock;
 - the partial unique constraint question_one_offer_per_teacher means a teacher
-  never holds two offers, so offering to a teacher who got one meanwhile fails
-  and the next teacher is tried;
+  never holds two offers: offering to a teacher who got one meanwhile fails and
+  the dispatcher moves on;
 - a teacher's own accepts queue up on their shift row (select_for_update on
   PostgreSQL; SQLite's IMMEDIATE transactions serialise every writer), so the
   session limit holds.
@@ -36,8 +36,8 @@ from eschool.tutoring.selectors import (
     tutoring_settings,
 )
 
-# Questions examined per round of dispatching (the oldest first).
-DISPATCH_BATCH = 500
+# Tries per free teacher when other dispatchers take the questions it picked first.
+RETRIES = 5
 
 
 class OfferGone(ValidationError):
@@ -75,62 +75,71 @@ def _free_shifts(at: dt.datetime):
     )
 
 
-def _candidates(question: Question, at: dt.datetime):
-    """Qualified free teachers for `question`, the one idle longest first."""
-    level = question.grade.level
-    asked_before = Offer.objects.filter(question=question).values("teacher")
-    shifts = (
-        _free_shifts(at)
-        .filter(subjects=question.subject_id, band__low__lte=level, band__high__gte=level)
-        .exclude(teacher__in=asked_before)
-        .order_by("idle_since", "pk")
+def _offer(question_id: int, teacher_id: int, at: dt.datetime, seconds: int) -> bool:
+    """Offer a waiting question to a teacher: one conditional UPDATE. False when the question
+    is no longer waiting; IntegrityError when the teacher got another offer meanwhile."""
+    with transaction.atomic():
+        taken = Question.objects.filter(pk=question_id, status=Question.Status.WAITING).update(
+            status=Question.Status.OFFERED,
+            offered_to=teacher_id,
+            offer_expires_at=at + dt.timedelta(seconds=seconds),
+        )
+        if taken:
+            Offer.objects.create(question_id=question_id, teacher_id=teacher_id, offered_at=at)
+        return bool(taken)
+
+
+def _oldest_for(shift: Shift, at: dt.datetime) -> int | None:
+    """The id of the oldest waiting question `shift` covers that was never put to its teacher."""
+    return (
+        Question.objects.filter(
+            status=Question.Status.WAITING,
+            waiting_since__lte=at,
+            subject_id__in=[subject.pk for subject in shift.subjects.all()],
+            grade__level__gte=shift.band.low,
+            grade__level__lte=shift.band.high,
+        )
+        .exclude(pk__in=Offer.objects.filter(teacher_id=shift.teacher_id).values("question_id"))
+        .order_by("waiting_since", "pk")
+        .values_list("pk", flat=True)
+        .first()
     )
-    return [shift for shift in shifts if shift.active < shift.session_limit]
-
-
-def offer_next(question: Question, at: dt.datetime | None = None) -> Teacher | None:
-    """Offer a waiting question to the next qualified free teacher; the teacher, or None."""
-    at = at or timeutil.now()
-    seconds = tutoring_settings().offer_seconds
-    for shift in _candidates(question, at):
-        try:
-            with transaction.atomic():
-                taken = Question.objects.filter(
-                    pk=question.pk, status=Question.Status.WAITING
-                ).update(
-                    status=Question.Status.OFFERED,
-                    offered_to=shift.teacher_id,
-                    offer_expires_at=at + dt.timedelta(seconds=seconds),
-                )
-                if not taken:
-                    return None  # withdrawn, taken or offered meanwhile
-                Offer.objects.create(question=question, teacher_id=shift.teacher_id, offered_at=at)
-                return shift.teacher
-        except IntegrityError:
-            continue  # this teacher got another offer meanwhile: try the next
-    return None
 
 
 def dispatch(at: dt.datetime | None = None) -> int:
-    """Expire old offers and offer waiting questions (oldest first) to free teachers.
+    """Expire old offers, then offer each free teacher (the one idle longest first) the
+    oldest waiting question they are qualified for and were not offered before.
 
-    Returns the number of offers made. Safe to run from several places at once.
+    Returns the number of offers made. A few queries per free teacher, whatever the
+    length of the queue. Safe to run from several places at once: a question another
+    dispatcher offered meanwhile is skipped for the next one, and a teacher who got an
+    offer meanwhile is left alone (the unique constraint says so).
     """
     at = at or timeutil.now()
     offers_expire(at, redispatch=False)
-    if not _free_shifts(at).exists():
+    free = [
+        shift
+        for shift in _free_shifts(at)
+        .select_related("band")
+        .prefetch_related("subjects")
+        .order_by("idle_since", "pk")
+        if shift.active < shift.session_limit
+    ]
+    if not free:
         return 0
+    seconds = tutoring_settings().offer_seconds
     made = 0
-    waiting = (
-        Question.objects.filter(status=Question.Status.WAITING, waiting_since__lte=at)
-        .select_related("grade")
-        .order_by("waiting_since", "pk")[:DISPATCH_BATCH]
-    )
-    for question in waiting:
-        if offer_next(question, at) is not None:
-            made += 1
-            if not _free_shifts(at).exists():
+    for shift in free:
+        for _attempt in range(RETRIES):
+            question_id = _oldest_for(shift, at)
+            if question_id is None:
                 break
+            try:
+                if _offer(question_id, shift.teacher_id, at, seconds):
+                    made += 1
+                    break
+            except IntegrityError:
+                break  # another dispatcher gave this teacher an offer meanwhile
     return made
 
 

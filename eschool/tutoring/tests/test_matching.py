@@ -234,3 +234,29 @@ def test_dispatch_offers_in_order_of_waiting(clock, school_a, student):
     on_duty(late, online_at=timeutil.now())
     matching.dispatch()
     assert [fresh(q).status for q in questions] == ["offered", "waiting", "waiting"]
+
+
+def queries_of_dispatch(waiting: int, school) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    for number in range(waiting):
+        ask(make_asker(f"05{waiting:02d}{number:03d}", f"学生{number}", school=school))
+    shift = Shift.objects.get(teacher__user__username="T9000")
+    Question.objects.filter(status="offered").update(
+        status="waiting", offered_to=None, offer_expires_at=None
+    )
+    Offer.objects.all().delete()
+    Shift.objects.filter(pk=shift.pk).update(clocked_in_at=timeutil.now())
+    with CaptureQueriesContext(connection) as captured:
+        assert matching.dispatch() == 1
+    Shift.objects.filter(pk=shift.pk).update(clocked_in_at=None)
+    Question.objects.all().delete()
+    return len(captured)
+
+
+def test_dispatching_costs_the_same_whatever_the_length_of_the_queue(clock, school_a):
+    teacher = make_teacher("T9000", "唯一", school=school_a)
+    shift = on_duty(teacher)
+    assert shift.clocked_in_at is None
+    assert queries_of_dispatch(3, school_a) == queries_of_dispatch(60, school_a)
