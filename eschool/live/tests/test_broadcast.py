@@ -14,15 +14,19 @@ from pathlib import Path
 
 import pytest
 from asgiref.sync import async_to_sync
+from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
+from django.core.exceptions import PermissionDenied
+from django.utils import translation
 
 from eschool.classroom.models import Session
 from eschool.core import timeutil
-from eschool.live import ingest, selectors
+from eschool.live import ingest, selectors, services, tasks
+from eschool.live.media import read_playlist
 from eschool.live.models import Broadcast, Recording
 from eschool.live.routing import websocket_urlpatterns
 from eschool.live.tests.conftest import MP4, WEBM
-from eschool.live.tests.test_ingest import check_playlist
+from eschool.live.tests.test_ingest import check_playlist, feed
 from eschool.org.models import Stage
 
 try:
@@ -145,3 +149,266 @@ def test_a_teacher_goes_live_from_the_browser_and_the_same_playlist_is_the_repla
     assert replay.status == Recording.Status.READY
     assert replay.hls_path == broadcast.hls_path == f"live/{session.pk}/index.m3u8"
     assert replay.duration_seconds == pytest.approx(playlist.duration, abs=0.001)
+
+
+def test_a_dropped_socket_keeps_the_live_and_a_new_one_continues_it(
+    media, session, teacher, during, recordings, short_recording
+):
+    async def scenario():
+        first = await opened(session, teacher)
+        await go_live(first)
+        await send_media(first, short_recording, pieces=5)
+        await first.disconnect()  # the school's line drops; no "stop"
+        live = await database_sync_to_async(Broadcast.objects.get)(session=session)
+        assert live.status == Broadcast.Status.LIVE
+        assert not read_playlist(media / live.hls_path).ended
+
+        second = await opened(session, teacher)
+        await go_live(second)
+        await send_media(second, recordings(WEBM))
+        await second.send_json_to({"type": "stop"})
+        return await until(second, "ended")
+
+    frames = async_to_sync(scenario)()
+
+    # The new socket counts on from the segments already listed.
+    assert [f["count"] for f in frames if f["type"] == "segment"] == [4, 5, 6, 7, 8]
+    playlist, _segments = check_playlist(
+        media / "live" / str(session.pk), seconds=5 + 9, ended=True
+    )
+    assert [s.discontinuity for s in playlist.segments].count(True) == 1
+    assert playlist.segments[3].discontinuity
+    broadcast = Broadcast.objects.get(session=session)
+    assert broadcast.status == Broadcast.Status.ENDED
+    assert Recording.objects.filter(session=session).count() == 1
+    assert broadcast.recording.duration_seconds == pytest.approx(14.0, abs=0.01)
+
+
+def test_a_second_window_takes_over_the_broadcast_from_the_first(
+    media, session, teacher, during, recordings
+):
+    async def scenario():
+        old = await opened(session, teacher, language="en")
+        await go_live(old)
+        new = await opened(session, teacher)
+        await go_live(new)
+        told = await old.receive_json_from(timeout=10)
+        closed = await old.receive_output(timeout=10)
+        await send_media(new, recordings(WEBM))
+        await new.send_json_to({"type": "stop"})
+        await until(new, "ended")
+        return told, closed
+
+    told, closed = async_to_sync(scenario)()
+
+    assert told == {
+        "type": "error",
+        "message": "The broadcast continues from another window or device.",
+    }
+    assert closed == {"type": "websocket.close", "code": 4409}
+    assert read_playlist(media / "live" / str(session.pk) / "index.m3u8").ended
+
+
+@pytest.mark.parametrize("persona", ["student", "stranger", "parent", "school_admin"])
+def test_only_the_teacher_or_a_district_administrator_may_broadcast(
+    media, session, during, request, persona
+):
+    user = request.getfixturevalue(persona)
+
+    async def scenario():
+        socket = await opened(session, user, language="en")
+        refused = await socket.receive_json_from(timeout=10)
+        closed = await socket.receive_output(timeout=10)
+        return refused, closed
+
+    refused, closed = async_to_sync(scenario)()
+
+    assert refused == {
+        "type": "error",
+        "message": "Only the session's teacher or a district administrator can broadcast it.",
+    }
+    assert closed == {"type": "websocket.close", "code": 4403}
+    assert not Broadcast.objects.filter(session=session).exists()
+    with pytest.raises(PermissionDenied):
+        services.broadcast_begin(actor=user, session=session, source=Broadcast.Source.BROWSER)
+
+
+def test_a_district_administrator_may_broadcast(media, session, district_admin, during):
+    broadcast = services.broadcast_begin(
+        actor=district_admin, session=session, source=Broadcast.Source.BROWSER
+    )
+    assert broadcast.status == Broadcast.Status.LIVE
+
+
+def test_the_refusal_is_in_chinese_by_default(media, session, student, during):
+    async def scenario():
+        socket = await opened(session, student)
+        return await socket.receive_json_from(timeout=10)
+
+    refused = async_to_sync(scenario)()
+
+    with translation.override("zh-hans"):
+        expected = translation.gettext(
+            "Only the session's teacher or a district administrator can broadcast it."
+        )
+    assert refused["message"] == expected
+
+
+@pytest.mark.parametrize(
+    ("moment", "message"),
+    [
+        (
+            dt.time(7, 29),
+            "You can go live from 2026-12-07 07:30, 30 minutes before the session starts.",
+        ),
+        (
+            dt.time(9, 11),
+            "The session ended more than 30 minutes ago; it can no longer be broadcast.",
+        ),
+    ],
+)
+def test_going_live_outside_the_window_is_refused_with_a_message(
+    media, session, teacher, moment, message
+):
+    async def scenario():
+        socket = await opened(session, teacher, language="en")
+        await socket.send_json_to({"type": "start", "mime": WEBM})
+        refused = await socket.receive_json_from(timeout=10)
+        closed = await socket.receive_output(timeout=10)
+        return refused, closed
+
+    with timeutil.frozen_at(timeutil.at_local(DAY, moment)):
+        refused, closed = async_to_sync(scenario)()
+
+    assert refused == {"type": "error", "message": message}
+    assert closed["code"] == 4403
+    assert not Broadcast.objects.filter(session=session).exclude(status="waiting").exists()
+    assert not (media / "live").exists()
+
+
+@pytest.mark.parametrize("moment", [dt.time(7, 30), dt.time(9, 10)])
+def test_the_window_opens_half_an_hour_before_and_closes_half_an_hour_after(
+    media, session, teacher, moment
+):
+    with timeutil.frozen_at(timeutil.at_local(DAY, moment)):
+        broadcast = services.broadcast_begin(
+            actor=teacher, session=session, source=Broadcast.Source.BROWSER
+        )
+    assert broadcast.status == Broadcast.Status.LIVE
+
+
+def test_media_after_the_window_ends_the_broadcast(media, session, teacher, recordings):
+    async def scenario():
+        socket = await opened(session, teacher, language="en")
+        with timeutil.frozen_at(timeutil.at_local(DAY, dt.time(9, 5))):
+            await go_live(socket)
+        with timeutil.frozen_at(timeutil.at_local(DAY, dt.time(9, 11))):
+            await send_media(socket, recordings(WEBM))
+            return await until(socket, "ended")
+
+    frames = async_to_sync(scenario)()
+
+    assert frames[0] == {
+        "type": "error",
+        "message": "The session's time is over; the broadcast has ended.",
+    }
+    assert Broadcast.objects.get(session=session).status == Broadcast.Status.ENDED
+
+
+def test_a_cancelled_session_cannot_go_live(media, session, teacher, during):
+    Session.objects.filter(pk=session.pk).update(status=Session.Status.CANCELLED)
+    session.refresh_from_db()
+    with translation.override("en"), pytest.raises(services.BroadcastRefused) as refused:
+        services.broadcast_begin(actor=teacher, session=session, source=Broadcast.Source.BROWSER)
+    assert refused.value.message == "This session was cancelled; it cannot be broadcast."
+
+
+def test_rtmp_may_begin_without_a_user_but_the_browser_may_not(media, session, during):
+    with pytest.raises(PermissionDenied):
+        services.broadcast_begin(actor=None, session=session, source=Broadcast.Source.BROWSER)
+    broadcast = services.broadcast_begin(actor=None, session=session, source=Broadcast.Source.RTMP)
+    assert (broadcast.status, broadcast.source) == (Broadcast.Status.LIVE, "rtmp")
+
+
+def test_ending_a_broadcast_that_recorded_nothing_leaves_no_replay(media, session, teacher, during):
+    broadcast = services.broadcast_begin(
+        actor=teacher, session=session, source=Broadcast.Source.BROWSER
+    )
+    assert services.broadcast_end(broadcast=broadcast) is None
+    broadcast.refresh_from_db()
+    assert broadcast.status == Broadcast.Status.ENDED
+    assert selectors.replay_of(session) is None
+
+
+def test_an_ended_broadcast_resumed_in_its_window_keeps_one_playlist_and_one_replay(
+    media, session, teacher, during, recordings, short_recording
+):
+    out_dir = services.live_dir(session.pk)
+    broadcast = services.broadcast_begin(
+        actor=teacher, session=session, source=Broadcast.Source.BROWSER
+    )
+    feed(short_recording, out_dir, pieces=5)
+    replay = services.broadcast_end(broadcast=broadcast)
+    assert replay.duration_seconds == 5.0
+
+    services.broadcast_begin(actor=teacher, session=session, source=Broadcast.Source.BROWSER)
+    replay.refresh_from_db()
+    assert replay.status == Recording.Status.PROCESSING  # live again: not a replay for now
+    assert selectors.replay_of(session) is None
+    assert not read_playlist(out_dir / "index.m3u8").ended
+    feed(recordings(WEBM), out_dir)
+    again = services.broadcast_end(broadcast=broadcast)
+
+    assert again.pk == replay.pk
+    assert (again.status, again.duration_seconds) == (Recording.Status.READY, 14.0)
+    assert selectors.replay_of(session) == again
+    check_playlist(out_dir, seconds=14, ended=True)
+
+
+class Crash(Exception):
+    pass
+
+
+def test_recovery_turns_a_broadcast_whose_ingest_died_into_a_replay(
+    media, session, teacher, recordings
+):
+    started = timeutil.at_local(DAY, dt.time(8, 0))
+    with timeutil.frozen_at(started):
+        broadcast = services.broadcast_begin(
+            actor=teacher, session=session, source=Broadcast.Source.BROWSER
+        )
+
+    def die_after_two(event):
+        if event.count == 2:
+            raise Crash  # the process dies while the third segment is being written
+
+    with pytest.raises(Crash):
+        feed(recordings(WEBM), services.live_dir(session.pk), on_segment=die_after_two)
+
+    with timeutil.frozen_at(started + dt.timedelta(seconds=59)):
+        assert tasks.recover_broadcasts.call_local() == 0  # silent for less than a minute
+    with timeutil.frozen_at(started + dt.timedelta(seconds=61)):
+        assert tasks.recover_broadcasts.call_local() == 1
+        assert tasks.recover_broadcasts.call_local() == 0
+
+    broadcast.refresh_from_db()
+    assert broadcast.status == Broadcast.Status.ENDED
+    assert broadcast.ended_at == started + dt.timedelta(seconds=61)
+    playlist = read_playlist(media / broadcast.hls_path)
+    assert playlist.ended
+    assert [s.uri for s in playlist.segments] == ["seg-00000.ts", "seg-00001.ts"]
+    assert not list(services.live_dir(session.pk).glob(".seg-*"))
+    replay = selectors.replay_of(session)
+    assert (replay.kind, replay.duration_seconds) == (Recording.Kind.LIVE, 4.0)
+
+
+def test_recovery_leaves_broadcasts_that_are_still_receiving_media(media, session, teacher, during):
+    broadcast = services.broadcast_begin(
+        actor=teacher, session=session, source=Broadcast.Source.BROWSER
+    )
+    with timeutil.frozen_at(during + dt.timedelta(minutes=5)):
+        services.broadcast_media_arrived(broadcast_id=broadcast.pk)
+    with timeutil.frozen_at(during + dt.timedelta(minutes=5, seconds=30)):
+        assert services.broadcasts_recover() == 0
+    broadcast.refresh_from_db()
+    assert broadcast.status == Broadcast.Status.LIVE
