@@ -288,3 +288,23 @@ def test_no_token_for_the_public_when_the_district_keeps_watching_to_accounts(
 ):
     settings.ESCHOOL_PUBLIC_WATCH = False
     assert client.get(f"/watch/sessions/{lesson.pk}/token.json").status_code == 404
+
+
+def test_the_periodic_task_folds_what_was_received(client, lesson, student):
+    from eschool.watching.tasks import fold_heartbeats
+
+    post(
+        client,
+        token_for(student, lesson),
+        [beat(lesson, "s1", 0, 0, 0), beat(lesson, "s1", 0, 5, 5000)],
+    )
+    assert fold_heartbeats.call_local() == 1
+    assert seconds_of(student, lesson, "live") == [5.0]
+
+
+def test_heartbeats_of_a_deleted_session_are_dropped_by_the_fold(client, lesson, student):
+    post(client, token_for(student, lesson), [beat(lesson, "s1", 0, 0, 0)])
+    lesson.delete()
+    report = fold()
+    assert (report.batches, report.sections) == (1, 0)
+    assert buffer.pending_count() == 0

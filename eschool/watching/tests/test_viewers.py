@@ -64,3 +64,12 @@ def test_others_get_404(client, lesson, personas, persona):
 def test_the_public_gets_404(client, lesson):
     assert client.get(f"/watch/sessions/{lesson.pk}/viewers.json").status_code == 404
     assert client.get("/watch/sessions/999999/viewers.json").status_code == 404
+
+
+def test_included_in_the_teachers_panel_it_asks_for_the_count_at_once(lesson):
+    from django.template.loader import render_to_string
+
+    html = render_to_string("watching/_viewer_count.html", {"session": lesson})
+    assert 'hx-trigger="load, every 10s"' in html
+    assert f'hx-get="/watch/sessions/{lesson.pk}/viewers/"' in html
+    assert "<strong>…</strong>" in html
