@@ -488,7 +488,8 @@ def browser_recording(
         params = "scenecut=0:bframes=0"
         if bit_rate:
             kbps = bit_rate // 1000
-            params += f":bitrate={kbps}:vbv-maxrate={kbps}:vbv-bufsize={kbps}"
+            # CBR with filler, as a camera at a fixed bit rate sends (the pattern is easy).
+            params += f":bitrate={kbps}:vbv-maxrate={kbps}:vbv-bufsize={kbps}:nal-hrd=cbr"
         video.options = {"preset": "veryfast", "profile": "baseline", "x264-params": params}
         sound_stream = None
         if in_audio is not None:
