@@ -2,7 +2,12 @@
 
 import pytest
 
-pytestmark = pytest.mark.browser
+# serialized_rollback like every other browser test: a plain transactional test's flush
+# recreates the content types, and the next test's restore of the snapshot then collides.
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
 
 
 def test_asgi_server_serves_the_home_page_and_static_files(asgi_server, chromium):
