@@ -104,7 +104,7 @@ def create_viewers(students: int) -> tuple[int, list[str]]:
         starts_at=starts_at,
         ends_at=starts_at + dt.timedelta(minutes=40),
     )
-    tokens = [watch_token_issue(user=user, session=session)[0] for user in users]
+    tokens = [watch_token_issue(user=user, session_id=session.pk)[0] for user in users]
     return session.pk, tokens
 
 

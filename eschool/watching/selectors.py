@@ -9,6 +9,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db.models import Q, Sum
 from django.http import Http404
 
@@ -35,6 +36,26 @@ def session_get_for_watching(*, user, session_id) -> Session:
     if session is None:
         raise Http404
     return session
+
+
+PUBLIC_SESSION_KEY = "watching:public-session:{pk}"
+PUBLIC_SESSION_SECONDS = 60
+
+
+def session_id_for_watching(*, user, session_id) -> int:
+    """session_get_for_watching's answer as the session's id, cached for the public.
+
+    At 8:00 every anonymous viewer's player asks for a token; a day once public stays
+    public, so the answer is kept for a minute and those requests cost no query.
+    """
+    if user.is_authenticated:
+        return session_get_for_watching(user=user, session_id=session_id).pk
+    key = PUBLIC_SESSION_KEY.format(pk=session_id)
+    if settings.ESCHOOL_PUBLIC_WATCH and cache.get(key):
+        return session_id
+    session = session_get_for_watching(user=user, session_id=session_id)
+    cache.set(key, True, PUBLIC_SESSION_SECONDS)
+    return session.pk
 
 
 def session_get_for_viewer_count(*, user, session_id) -> Session:

@@ -60,8 +60,8 @@ class Viewer:
 # Tokens --------------------------------------------------------------------------------------
 
 
-def watch_token_issue(*, user, session: Session, visitor: str = "") -> tuple[str, str]:
-    """(token, visitor id) for a player of `session`; the caller has checked that `user` may see it.
+def watch_token_issue(*, user, session_id: int, visitor: str = "") -> tuple[str, str]:
+    """(token, visitor id) for a player of the session; the caller has checked `user` may see it.
 
     The token is what makes a heartbeat cheap and safe: the endpoint verifies its
     signature (no session or user query), and another site cannot read it from the
@@ -76,7 +76,7 @@ def watch_token_issue(*, user, session: Session, visitor: str = "") -> tuple[str
         visitor = visitor if VISITOR_RE.match(visitor or "") else secrets.token_urlsafe(16)
         key = f"a{visitor}"
         user_id = 0
-    token = signing.dumps([user_id, session.pk, key], salt=TOKEN_SALT, compress=False)
+    token = signing.dumps([user_id, int(session_id), key], salt=TOKEN_SALT, compress=False)
     return token, key[1:]
 
 

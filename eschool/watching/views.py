@@ -79,9 +79,9 @@ def heartbeats(request):
 @never_cache
 def watch_token(request, pk: int):
     """GET /watch/sessions/<pk>/token.json?visitor=<id>: the player's token, for those who may watch."""
-    session = selectors.session_get_for_watching(user=request.user, session_id=pk)
+    session_id = selectors.session_id_for_watching(user=request.user, session_id=pk)
     token, visitor = services.watch_token_issue(
-        user=request.user, session=session, visitor=request.GET.get("visitor", "")
+        user=request.user, session_id=session_id, visitor=request.GET.get("visitor", "")
     )
     return JsonResponse(
         {

@@ -71,7 +71,7 @@ def beat(session, section, start, to, at, mode="live"):
 
 
 def token_for(user, session):
-    return services.watch_token_issue(user=user, session=session)[0]
+    return services.watch_token_issue(user=user, session_id=session.pk)[0]
 
 
 def post(client, token, beats):

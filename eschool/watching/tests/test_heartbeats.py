@@ -308,3 +308,11 @@ def test_heartbeats_of_a_deleted_session_are_dropped_by_the_fold(client, lesson,
     report = fold()
     assert (report.batches, report.sections) == (1, 0)
     assert buffer.pending_count() == 0
+
+
+def test_the_publics_second_token_costs_no_query(client, lesson, django_assert_num_queries):
+    assert client.get(f"/watch/sessions/{lesson.pk}/token.json").status_code == 200
+    with django_assert_num_queries(0):
+        answer = Client().get(f"/watch/sessions/{lesson.pk}/token.json")
+    assert answer.status_code == 200
+    assert post(Client(), answer.json()["token"], [beat(lesson, "s1", 0, 0, 1)]).status_code == 202
