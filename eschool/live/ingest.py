@@ -493,10 +493,16 @@ def browser_recording(
         video.options = {"preset": "veryfast", "profile": "baseline", "x264-params": params}
         sound_stream = None
         if in_audio is not None:
-            sound_stream = out.add_stream("libopus", rate=AUDIO_RATE)
+            # Chromium records Opus, or AAC when asked for mp4a in MP4.
+            sound_codec = "aac" if "mp4a" in mime else "libopus"
+            sound_stream = out.add_stream(sound_codec, rate=AUDIO_RATE)
             sound_stream.layout = "stereo"
             sound_stream.bit_rate = 64000
-        resampler = av.AudioResampler(format="s16", layout="stereo", rate=AUDIO_RATE)
+        resampler = av.AudioResampler(
+            format="fltp" if sound_stream is not None and sound_stream.name == "aac" else "s16",
+            layout="stereo",
+            rate=AUDIO_RATE,
+        )
         samples = 0
         streams = [in_video] + ([in_audio] if in_audio is not None else [])
         for packet in original.demux(*streams):

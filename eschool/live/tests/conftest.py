@@ -12,6 +12,7 @@ from eschool.live.media import make_test_video
 WEBM = "video/webm;codecs=h264,opus"
 MKV = "video/x-matroska;codecs=avc1,opus"
 MP4 = "video/mp4;codecs=avc1"
+MP4_AAC = "video/mp4;codecs=avc1,mp4a.40.2"
 
 
 @pytest.fixture(scope="session")

@@ -16,7 +16,7 @@ import pytest
 
 from eschool.live import ingest
 from eschool.live.media import MediaRefused, make_test_video, read_clock, read_playlist
-from eschool.live.tests.conftest import MKV, MP4, WEBM
+from eschool.live.tests.conftest import MKV, MP4, MP4_AAC, WEBM
 
 
 def feed(data: bytes, out_dir: Path, *, pieces: int = 9, on_segment=None) -> None:
@@ -72,18 +72,17 @@ def check_playlist(out_dir: Path, *, seconds: float, ended: bool):
     return playlist, [decoded(out_dir / s.uri) for s in playlist.segments]
 
 
-@pytest.mark.parametrize("mime", [WEBM, MKV, MP4])
+@pytest.mark.parametrize("mime", [WEBM, MKV, MP4, MP4_AAC])
 def test_each_browser_format_becomes_two_second_segments_with_sound(recordings, tmp_path, mime):
     heard = []
     feed(recordings(mime), tmp_path, on_segment=heard.append)
 
     playlist, segments = check_playlist(tmp_path, seconds=9.0, ended=False)
     assert [s.uri for s in playlist.segments] == [f"seg-{n:05d}.ts" for n in range(5)]
-    assert (
-        [round(s.duration, 2) for s in playlist.segments] == [2.01, 2.0, 2.0, 2.0, 1.0]
-        if (mime == MP4)
-        else [2.0, 2.0, 2.0, 2.0, 1.0]
-    )
+    durations = [s.duration for s in playlist.segments]
+    # MP4 starts the picture a few ms late (the sound's priming shifts the first frame).
+    assert durations[0] == pytest.approx(2.0, abs=0.03)
+    assert durations[1:] == [2.0, 2.0, 2.0, 1.0]
     assert [event.count for event in heard] == [1, 2, 3, 4, 5]
     timeline = 0.0
     for segment, (clock, picture, sound) in zip(playlist.segments, segments, strict=True):
