@@ -36,6 +36,9 @@ from eschool.tutoring.selectors import (
     tutoring_settings,
 )
 
+# A teacher who declined a question (or let the offer pass) is not offered it again for
+# this long: others get their turn first, and nobody is left waiting for ever.
+REOFFER_AFTER = dt.timedelta(minutes=5)
 # Tries per free teacher when other dispatchers take the questions it picked first.
 RETRIES = 5
 
@@ -90,7 +93,8 @@ def _offer(question_id: int, teacher_id: int, at: dt.datetime, seconds: int) -> 
 
 
 def _oldest_for(shift: Shift, at: dt.datetime) -> int | None:
-    """The id of the oldest waiting question `shift` covers that was never put to its teacher."""
+    """The id of the oldest waiting question `shift` covers that was not put to its teacher
+    in the last REOFFER_AFTER."""
     return (
         Question.objects.filter(
             status=Question.Status.WAITING,
@@ -99,7 +103,11 @@ def _oldest_for(shift: Shift, at: dt.datetime) -> int | None:
             grade__level__gte=shift.band.low,
             grade__level__lte=shift.band.high,
         )
-        .exclude(pk__in=Offer.objects.filter(teacher_id=shift.teacher_id).values("question_id"))
+        .exclude(
+            pk__in=Offer.objects.filter(
+                teacher_id=shift.teacher_id, offered_at__gt=at - REOFFER_AFTER
+            ).values("question_id")
+        )
         .order_by("waiting_since", "pk")
         .values_list("pk", flat=True)
         .first()
@@ -108,7 +116,7 @@ def _oldest_for(shift: Shift, at: dt.datetime) -> int | None:
 
 def dispatch(at: dt.datetime | None = None) -> int:
     """Expire old offers, then offer each free teacher (the one idle longest first) the
-    oldest waiting question they are qualified for and were not offered before.
+    oldest waiting question they are qualified for and did not just decline.
 
     Returns the number of offers made. A few queries per free teacher, whatever the
     length of the queue. Safe to run from several places at once: a question another

@@ -260,3 +260,16 @@ def test_dispatching_costs_the_same_whatever_the_length_of_the_queue(clock, scho
     shift = on_duty(teacher)
     assert shift.clocked_in_at is None
     assert queries_of_dispatch(3, school_a) == queries_of_dispatch(60, school_a)
+
+
+def test_a_declined_question_comes_back_to_the_teacher_after_five_minutes(clock, school_a, student):
+    alone = make_teacher("T9200", "唯一", school=school_a)
+    on_duty(alone, online_at=shanghai(MONDAY, "19:30"))
+    question = fresh(ask(student))
+    matching.offer_decline(actor=alone, question=question)
+    assert fresh(question).status == "waiting"
+    clock.advance(minutes=4, seconds=59)
+    assert matching.dispatch() == 0
+    clock.advance(seconds=1)
+    assert matching.dispatch() == 1
+    assert fresh(question).offered_to == alone.teacher
