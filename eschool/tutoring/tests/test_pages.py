@@ -210,3 +210,25 @@ def test_the_navigation_links_to_tutoring(clock, client, student):
     client.force_login(student)
     page = client.get(reverse("tutoring:history"))
     assert f'href="{reverse("tutoring:home")}"' in page.content.decode()
+
+
+def test_the_board_costs_the_same_with_more_teachers_and_questions(
+    clock, client, district_admin, school_a
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from .conftest import make_asker, make_teacher
+
+    client.force_login(district_admin)
+
+    def queries(count: int, start: int) -> int:
+        for number in range(start, start + count):
+            user = make_teacher(f"T95{number:02d}", f"老师{number}", school=school_a)
+            on_duty(user, online_at=shanghai(MONDAY, "19:30"))
+            ask(make_asker(f"095{number:02d}", f"学生{number}", school=school_a))
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(reverse("tutoring:board_panel")).status_code == 200
+        return len(captured)
+
+    assert queries(2, 0) == queries(5, 10)
