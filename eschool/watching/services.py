@@ -168,6 +168,16 @@ def beats_parse(data, *, session_id: int) -> list[list]:
     return beats
 
 
+def batch_payload(*, viewer: Viewer, beats: list[list], received: int) -> str:
+    """What waits in the buffer for a parsed batch; "" for a viewer whose time is not kept."""
+    if viewer.user_id is None:
+        return ""
+    return json.dumps(
+        {"u": viewer.user_id, "s": viewer.session_id, "r": received, "b": beats},
+        separators=(",", ":"),
+    )
+
+
 def heartbeats_accept(*, viewer: Viewer, data) -> int:
     """Validate a batch and append it to the buffer; the number of heartbeats accepted.
 
@@ -177,12 +187,7 @@ def heartbeats_accept(*, viewer: Viewer, data) -> int:
     """
     beats = beats_parse(data, session_id=viewer.session_id)
     received = buffer.now_ms()
-    payload = ""
-    if viewer.user_id is not None:
-        payload = json.dumps(
-            {"u": viewer.user_id, "s": viewer.session_id, "r": received, "b": beats},
-            separators=(",", ":"),
-        )
+    payload = batch_payload(viewer=viewer, beats=beats, received=received)
     buffer.append(
         payload=payload, session_id=viewer.session_id, viewer=viewer.key, received=received
     )
