@@ -6,13 +6,16 @@ it, creates the students and a session of today, gives each student a watch toke
 the player fetches once per page), starts uvicorn (2 workers) with REDIS_URL (default
 redis://127.0.0.1:6379/13), then keeps CONNECTIONS keep-alive connections busy posting
 heartbeats for a fixed time: first one heartbeat per request, then BATCH heartbeats per
-request (what the player does: a batch every 20 s). Then folds what was received into
-watch sections in this process and checks every accepted section is there.
+request (what the player does: a batch every 20 s). Twice: through the app as config.asgi
+serves it ("view": the Django view), then behind eschool.watching.asgi's fast path
+("fast"). Then folds what was received into watch sections in this process and checks
+every accepted section is there.
 Without PostgreSQL or Redis it prints why and exits 0.
 
     .venv/bin/python bench/heartbeats.py [--quick]
 
-Prints `name: value` lines, the batched-to-single ratio, heartbeats_per_second last.
+Prints `name: value` lines, the ratios (fast path to view, batched to single), and
+heartbeats_per_second (the app as config.asgi serves it, batched) last.
 """
 
 import argparse
@@ -34,6 +37,14 @@ DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/bench_heartbeats"
 DEFAULT_REDIS = "redis://127.0.0.1:6379/13"
 WORKERS = 2
 BATCH = 10
+
+
+def fast_application():
+    """config.asgi's app behind eschool.watching.asgi's fast path (uvicorn --factory)."""
+    from config.asgi import application
+    from eschool.watching.asgi import heartbeats_fast_path
+
+    return heartbeats_fast_path(application)
 
 
 def redis_problem(url: str) -> str | None:
@@ -109,7 +120,14 @@ def create_viewers(students: int) -> tuple[int, list[str]]:
 
 
 async def hammer(
-    port: int, session_id: int, tokens: list[str], *, batch: int, seconds: float, connections: int
+    port: int,
+    session_id: int,
+    tokens: list[str],
+    *,
+    batch: int,
+    seconds: float,
+    connections: int,
+    tag: str,
 ) -> tuple[int, int, int, set[str]]:
     """Keep `connections` connections posting for `seconds`: (requests ok, heartbeats, errors, sections)."""
     ok = beats_sent = errors = 0
@@ -123,7 +141,7 @@ async def hammer(
         try:
             while time.perf_counter() < deadline:
                 viewer = (number + sent * connections) % len(tokens)
-                section = f"c{number}r{sent}b{batch}"
+                section = f"{tag}{number}r{sent}b{batch}"
                 start = float(sent % 3600)
                 beats = [
                     {
@@ -171,9 +189,9 @@ async def hammer(
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="5 s per phase, 1,000 viewers")
+    parser.add_argument("--quick", action="store_true", help="4 s per phase, 1,000 viewers")
     args = parser.parse_args()
-    students, seconds, connections = (1000, 5.0, 32) if args.quick else (10000, 20.0, 64)
+    students, seconds, connections = (1000, 4.0, 32) if args.quick else (10000, 15.0, 64)
     url = os.environ.get("BENCH_DATABASE_URL") or DEFAULT_URL
     redis_url = os.environ.get("REDIS_URL") or DEFAULT_REDIS
 
@@ -201,48 +219,62 @@ def main() -> int:
         session_id, tokens = create_viewers(students)
         db_connections.close_all()
 
-        port = free_port()
-        server = start_server(port, env, workers=WORKERS, extra=("--backlog", "4096"))
-        single = asyncio.run(
-            hammer(port, session_id, tokens, batch=1, seconds=seconds, connections=connections)
-        )
-        batched = asyncio.run(
-            hammer(port, session_id, tokens, batch=BATCH, seconds=seconds, connections=connections)
-        )
-        stop_server(server)
-        server = None
+        results = {}
+        for name, app in (
+            ("view", ("config.asgi:application",)),
+            (
+                "fast",
+                ("--factory", "--app-dir", str(ROOT / "bench"), "heartbeats:fast_application"),
+            ),
+        ):
+            port = free_port()
+            server = start_server(port, env, app=app, workers=WORKERS, extra=("--backlog", "4096"))
+            for batch in (1, BATCH):
+                results[name, batch] = asyncio.run(
+                    hammer(
+                        port, session_id, tokens, batch=batch, seconds=seconds,
+                        connections=connections, tag=name,
+                    )
+                )  # fmt: skip
+            stop_server(server)
+            server = None
 
         pending = buffer.pending_count()
         started = time.perf_counter()
         report = services.heartbeats_fold(rounds=10_000)
         fold_seconds = time.perf_counter() - started
         stored = WatchSection.objects.count()
-        expected = len(single[3] | batched[3])
+        accepted = set().union(*(result[3] for result in results.values()))
+        errors = sum(result[2] for result in results.values())
 
-        single_rate = single[1] / seconds
-        batched_rate = batched[1] / seconds
+        def rate(name, batch, index=1):
+            return results[name, batch][index] / seconds
+
         print(f"workers: {WORKERS}")
         print(f"connections: {connections}")
         print(f"viewers: {students}")
         print(f"seconds_per_phase: {seconds:.0f}")
-        print(f"single_requests_per_second: {single[0] / seconds:.0f}")
-        print(f"single_heartbeats_per_second: {single_rate:.0f}")
-        print(f"single_errors: {single[2]}")
         print(f"batch_size: {BATCH}")
-        print(f"batched_requests_per_second: {batched[0] / seconds:.0f}")
-        print(f"batched_errors: {batched[2]}")
-        print(f"viewers_at_one_batch_per_20s: {batched[0] / seconds * 20:.0f}")
+        for name in ("view", "fast"):
+            for batch in (1, BATCH):
+                label = "single" if batch == 1 else "batched"
+                print(f"{name}_{label}_requests_per_second: {rate(name, batch, 0):.0f}")
+                print(f"{name}_{label}_heartbeats_per_second: {rate(name, batch):.0f}")
+        print(f"errors: {errors}")
+        print(f"viewers_at_one_batch_per_20s_view: {rate('view', BATCH, 0) * 20:.0f}")
+        print(f"viewers_at_one_batch_per_20s_fast: {rate('fast', BATCH, 0) * 20:.0f}")
         print(f"batches_folded: {report.batches} of {pending}")
         print(f"sections_folded: {report.sections}")
         print(f"fold_seconds: {fold_seconds:.2f}")
         print(f"fold_heartbeats_per_second: {report.beats / fold_seconds:.0f}")
         print(f"fold_sections_per_second: {report.sections / fold_seconds:.0f}")
-        print(f"batched_to_single: {batched_rate / single_rate:.1f}")
-        print(f"heartbeats_per_second: {batched_rate:.0f}")
-        if stored != expected or single[2] or batched[2]:
+        print(f"fast_path_to_view: {rate('fast', BATCH) / rate('view', BATCH):.1f}")
+        print(f"batched_to_single: {rate('view', BATCH) / rate('view', 1):.1f}")
+        print(f"heartbeats_per_second: {rate('view', BATCH):.0f}")
+        expected = len(accepted)
+        if stored != expected or errors:
             print(
-                f"FAILED: {stored} sections stored for {expected} accepted, "
-                f"{single[2] + batched[2]} errors",
+                f"FAILED: {stored} sections stored for {expected} accepted, {errors} errors",
                 file=sys.stderr,
             )
             return 1
