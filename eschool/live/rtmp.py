@@ -48,6 +48,9 @@ PULL_READ_TIMEOUT = 10.0
 # no pictures for players who join late: a puller joining after OBS's first picture would
 # lose everything up to the next keyframe (2 s with the recommended OBS settings).
 PULLER_JOIN_TIMEOUT = 5.0
+# How much of the stream the puller may read before deciding which streams it has; more than a
+# keyframe interval (OBS: 2 s recommended, up to 10 s with "auto").
+PULL_PROBE_SECONDS = 10
 # How long a new puller waits for the previous one (the same broadcast reconnecting) to let
 # go of the playlist.
 PULL_LOCK_TIMEOUT = 15.0
@@ -125,7 +128,14 @@ def _pull(broadcast_id: int, session_id: int, key: str, out_dir: Path) -> None:
             url,
             out_dir,
             on_segment=lambda done: _media_arrived(broadcast_id),
-            options={"rw_timeout": str(int(PULL_READ_TIMEOUT * 1_000_000))},
+            options={
+                "rw_timeout": str(int(PULL_READ_TIMEOUT * 1_000_000)),
+                # FFmpeg's own probing limits rather than the ingest's short ones: a puller that
+                # joined late (or restarted mid-stream) hears sound at once but sees its first
+                # picture only at OBS's next keyframe, and must not conclude there is no video.
+                "analyzeduration": str(PULL_PROBE_SECONDS * 1_000_000),
+                "probesize": "5000000",
+            },
             lock_timeout=PULL_LOCK_TIMEOUT,
         )
     except ingest.IngestBusy:
@@ -174,11 +184,24 @@ def start_puller(broadcast: Broadcast, *, wait_for_join: float = 0.0) -> threadi
         )
         _pullers[broadcast.session_id] = thread
         thread.start()
-    deadline = time.monotonic() + wait_for_join
+    started = time.monotonic()
+    deadline = started + wait_for_join
     while time.monotonic() < deadline and thread.is_alive():
         if cache.get(_joined_key(broadcast.pk)):
+            logger.info(
+                "rtmp: session %s puller joined in %.2f s",
+                broadcast.session_id,
+                time.monotonic() - started,
+            )
             break
         time.sleep(0.02)  # polls a condition with a deadline
+    else:
+        if wait_for_join and thread.is_alive():
+            logger.warning(
+                "rtmp: session %s puller not in place after %.2f s; its first seconds may be lost",
+                broadcast.session_id,
+                time.monotonic() - started,
+            )
     return thread
 
 
