@@ -36,3 +36,10 @@ def _background_jobs_run_in_the_test():
 
     HUEY.immediate = True
     yield
+
+
+def pytest_collection_modifyitems(config, items):
+    # Once Playwright's sync API has started (a session fixture), this thread counts
+    # as running an event loop, and async_to_sync refuses to run in it: the consumer
+    # tests would fail after any browser test. Browser tests therefore run last.
+    items.sort(key=lambda item: item.get_closest_marker("browser") is not None)

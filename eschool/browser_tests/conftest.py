@@ -9,10 +9,6 @@ from pathlib import Path
 
 import pytest
 
-# Playwright's sync API runs an event loop in this thread; Django's ORM calls made
-# by the test itself (fixtures, assertions) are still synchronous and safe.
-os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -41,6 +37,11 @@ def _require_chromium() -> None:
 def chromium(django_db_setup):
     _require_chromium()
     from django.db import connections
+
+    # Playwright's sync API runs an event loop in this thread; Django's ORM calls made
+    # by the test itself (fixtures, assertions) are still synchronous and safe. Set only
+    # once the browser starts, so the rest of the suite keeps Django's async checks.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
     from playwright.sync_api import sync_playwright
 
     # While Playwright runs, code runs in another context, where Django's
