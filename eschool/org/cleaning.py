@@ -118,23 +118,45 @@ _DATE_PATTERNS = [
     re.compile(r"^(?P<y>\d{4})年(?P<m>\d{1,2})月(?P<d>\d{1,2})日?$"),
     re.compile(r"^(?P<y>\d{4})(?P<m>\d{2})(?P<d>\d{2})$"),
 ]
+# A time of day as people and spreadsheet programs write it: 8:00, 08:00:00,
+# 0:00:00.000, 12:00:00 AM, 上午8:00 (after NFKC, so 8：00 is 8:00 here).
+_TIME_TEXT = (
+    r"(?P<half1>上午|下午|AM|PM)?\s*"
+    r"(?P<h>\d{1,2}):(?P<m>\d{2})(?::(?P<s>\d{2})(?:\.(?P<frac>\d+))?)?"
+    r"\s*(?P<half2>上午|下午|AM|PM)?"
+)
+_TIME_PATTERN = re.compile(rf"^{_TIME_TEXT}$", re.IGNORECASE)
+# A date followed by a time, as spreadsheets export a date cell (2012/9/1 0:00,
+# 2012-09-01 00:00:00, 2012-09-01T00:00:00).
+_DATE_AND_TIME = re.compile(rf"^(?P<date>[^:]+?)(?:T|\s+){_TIME_TEXT}$", re.IGNORECASE)
+_NOT_A_DATE = _("This is not a date; write it like 2012-09-01.")
+_NOT_A_TIME = _("This is not a time of day; write it like 08:00.")
 
 
-def clean_date(value) -> dt.date | None:
-    """A date as a date cell, 2012/9/1, 2012-09-01, 2012年9月1日 or 20120908."""
-    if value is None or value == "":
-        return None
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    text = clean_text(value).replace(" ", "")
-    if not text:
-        return None
-    # A date typed with a time part (2012-09-01 00:00:00) is still that date.
-    text = re.sub(r"[T ]?00:00(:00)?$", "", text)
+def _seconds_of_day(match) -> int:
+    """Seconds since midnight of a matched time, rounded to the nearest second."""
+    hours, minutes, seconds = int(match["h"]), int(match["m"]), int(match["s"] or 0)
+    half = (match["half1"] or match["half2"] or "").upper()
+    if half:
+        # 12:00 AM is midnight and 12:00 PM noon; 13:00 PM means nothing.
+        if not 1 <= hours <= 12:
+            raise CleaningError(_NOT_A_TIME)
+        hours = hours % 12 + (12 if half in ("PM", "下午") else 0)
+    if hours > 23 or minutes > 59 or seconds > 59:
+        raise CleaningError(_NOT_A_TIME)
+    return hours * 3600 + minutes * 60 + seconds + round(float(f"0.{match['frac'] or 0}"))
+
+
+def _seconds_of_cell(value: dt.time) -> int:
+    """Seconds since midnight of a time cell, rounded to the nearest second.
+
+    Spreadsheets store times as fractions of a day; 08:00 can arrive as 07:59:59.997.
+    """
+    return round(value.hour * 3600 + value.minute * 60 + value.second + value.microsecond / 1e6)
+
+
+def _date_of(text: str) -> dt.date:
+    text = text.replace(" ", "")
     for pattern in _DATE_PATTERNS:
         match = pattern.match(text)
         if match:
@@ -142,31 +164,77 @@ def clean_date(value) -> dt.date | None:
                 return dt.date(int(match["y"]), int(match["m"]), int(match["d"]))
             except ValueError:
                 break
-    raise CleaningError(_("This is not a date; write it like 2012-09-01."))
+    raise CleaningError(_NOT_A_DATE)
 
 
-_TIME_PATTERN = re.compile(r"^(?P<h>\d{1,2})[:：](?P<m>\d{2})([:：](?P<s>\d{2}))?$")
+def _midnight_only(seconds: int) -> None:
+    # A date cell exported as text carries midnight (2012/9/1 0:00); any other
+    # time means the cell held a moment, not a day, and we do not guess which.
+    if seconds:
+        raise CleaningError(
+            _("This is a date with a time of day; write only the date, like 2012-09-01.")
+        )
 
 
-def clean_time(value) -> dt.time | None:
-    """A time of day as a time cell or text such as 8:00, 08:00:00 or 8：00."""
+def clean_date(value) -> dt.date | None:
+    """A date as a date cell, 2012/9/1, 2012-09-01, 2012年9月1日 or 20120908.
+
+    A date followed by midnight in any usual form (2012/9/1 0:00, 2012-09-01
+    00:00:00, 2012-09-01T00:00) is that date; with any other time it is an error.
+    """
     if value is None or value == "":
         return None
     if isinstance(value, dt.datetime):
-        return value.time().replace(microsecond=0)
+        _midnight_only(_seconds_of_cell(value.time()))
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    text = clean_text(value)
+    if not text:
+        return None
+    match = _DATE_AND_TIME.match(text)
+    if match:
+        try:
+            seconds = _seconds_of_day(match)
+        except CleaningError:
+            raise CleaningError(_NOT_A_DATE) from None
+        _midnight_only(seconds)
+        text = match["date"]
+    return _date_of(text)
+
+
+def clean_time(value) -> dt.time | None:
+    """A time of day as a time cell or text such as 8:00, 08:00:00 or 8：00.
+
+    The timetable is planned and shown in whole minutes, so a time with seconds
+    (08:00:30, typed or in a cell) is an error rather than a start the page
+    would show as 08:00 but that begins half a minute later. A cell's float
+    noise (07:59:59.997 for 08:00) is rounded to the second first.
+    """
+    if value is None or value == "":
+        return None
+    if isinstance(value, dt.datetime):
+        value = value.time()
     if isinstance(value, dt.time):
-        return value.replace(microsecond=0)
-    if isinstance(value, float) and 0 <= value < 1:
+        seconds = _seconds_of_cell(value)
+    elif isinstance(value, float) and 0 <= value < 1:
         # A time cell that reached us as a fraction of a day.
         seconds = round(value * 86400)
-        return dt.time(seconds // 3600, (seconds // 60) % 60)
-    text = clean_text(value).replace(" ", "")
-    match = _TIME_PATTERN.match(text)
-    if match:
-        hours, minutes = int(match["h"]), int(match["m"])
-        if hours < 24 and minutes < 60:
-            return dt.time(hours, minutes)
-    raise CleaningError(_("This is not a time of day; write it like 08:00."))
+    else:
+        match = _TIME_PATTERN.match(clean_text(value).replace(" ", ""))
+        if not match:
+            raise CleaningError(_NOT_A_TIME)
+        seconds = _seconds_of_day(match)
+    if seconds >= 86400:
+        # 23:59:59.9 rounds up to the next midnight, which is not a time of this day.
+        raise CleaningError(_NOT_A_TIME)
+    if seconds % 60:
+        raise CleaningError(
+            _("Times on the timetable are whole minutes; write 08:00, not 08:00:30.")
+        )
+    return dt.time(seconds // 3600, (seconds // 60) % 60)
 
 
 def split_list(value) -> list[str]:

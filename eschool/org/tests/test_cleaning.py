@@ -94,6 +94,131 @@ def test_times_round_trip(moment):
     assert clean_time(moment) == moment
     assert clean_time(f"{moment.hour}:{moment.minute:02d}") == moment
     assert clean_time(f"{moment.hour:02d}：{moment.minute:02d}:00") == moment
+    assert clean_time((moment.hour * 60 + moment.minute) / 1440) == moment  # fraction of a day
+
+
+@pytest.mark.parametrize(
+    "form",
+    [
+        "2012/9/1 0:00",
+        "2012/9/1 00:00",
+        "2012/9/1 0:00:00",
+        "2012-09-01 00:00:00",
+        "2012-09-01T00:00:00",
+        "2012-09-01T00:00",
+        "2012-09-01 00:00:00.000",
+        "2012/9/1 12:00:00 AM",
+        "2012/9/1 上午12:00",
+        "2012年9月1日 0:00",
+        "2012/9/1\u30000：00",  # a full-width space and colon
+        dt.datetime(2012, 9, 1, 0, 0),
+        dt.datetime(2012, 9, 1, 0, 0, 0, 400),  # a cell's float noise
+    ],
+)
+def test_a_date_followed_by_midnight_is_that_date(form):
+    assert clean_date(form) == dt.date(2012, 9, 1)
+
+
+@pytest.mark.parametrize(
+    "form",
+    [
+        "2012/9/1 8:30",
+        "2012-09-01 00:00:01",
+        "2012-09-01T12:00",
+        "2012/9/1 12:00 PM",
+        dt.datetime(2012, 9, 1, 8, 30),
+    ],
+)
+def test_a_date_with_another_time_of_day_is_an_error(form):
+    with pytest.raises(CleaningError) as error:
+        clean_date(form)
+    assert str(error.value.message) == (
+        "This is a date with a time of day; write only the date, like 2012-09-01."
+    )
+
+
+@pytest.mark.parametrize("form", ["2012/9/1 24:00", "2012/9/1 0:60", "2012/9/10:00"])
+def test_a_date_with_an_impossible_time_is_not_a_date(form):
+    with pytest.raises(CleaningError) as error:
+        clean_date(form)
+    assert str(error.value.message) == "This is not a date; write it like 2012-09-01."
+
+
+@pytest.mark.parametrize(
+    ("form", "meant"),
+    [
+        (dt.time(7, 59, 59, 997000), dt.time(8, 0)),  # openpyxl's reading of 0.3333333
+        (0.3333333, dt.time(8, 0)),
+        (8 / 24 + 40 / 1440, dt.time(8, 40)),
+        ("12:00 PM", dt.time(12, 0)),
+        ("12:30 AM", dt.time(0, 30)),
+        ("下午3:00", dt.time(15, 0)),
+        ("8 : 00", dt.time(8, 0)),
+        ("08:00:00.000", dt.time(8, 0)),
+        (dt.datetime(1899, 12, 30, 8, 0), dt.time(8, 0)),
+    ],
+)
+def test_times_as_cells_and_programs_write_them(form, meant):
+    assert clean_time(form) == meant
+
+
+@pytest.mark.parametrize(
+    "form", ["08:00:30", "8:00:30", dt.time(8, 0, 30), (8 * 3600 + 30) / 86400]
+)
+def test_seconds_are_refused_alike_typed_or_in_a_cell(form):
+    # The timetable shows minutes: 08:00:30 would be shown as 08:00 yet start later.
+    with pytest.raises(CleaningError) as error:
+        clean_time(form)
+    assert str(error.value.message) == (
+        "Times on the timetable are whole minutes; write 08:00, not 08:00:30."
+    )
+
+
+@pytest.mark.parametrize(
+    "form",
+    [
+        0.99999999,
+        dt.time(23, 59, 59, 999000),
+        "23:59:59.9",
+        "24:00",
+        "8:60",
+        "13:00 PM",
+        1.5,
+        -0.1,
+        "8点",
+    ],
+)
+def test_what_cannot_be_a_time_of_day_is_an_error(form):
+    # 0.99999999 of a day rounds to 24:00, the next midnight: not a time of this day.
+    with pytest.raises(CleaningError) as error:
+        clean_time(form)
+    assert str(error.value.message) == "This is not a time of day; write it like 08:00."
+
+
+cells = st.one_of(
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.text(),
+    st.text(alphabet="0123456789:：/-.年月日 TAPMapm上午下午"),
+    st.from_regex(r"\d{4}[-/]\d{1,2}[-/]\d{1,2}[ T]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?", fullmatch=True),
+    st.integers(),
+    st.times(),
+    st.datetimes(),
+)
+
+
+@pytest.mark.parametrize(
+    ("cleaner", "kind"), [(clean_time, dt.time), (clean_date, dt.date)], ids=["time", "date"]
+)
+@given(value=cells)
+def test_a_time_or_date_cell_is_a_value_or_a_row_error(cleaner, kind, value):
+    # Anything else (a bare ValueError) would escape the import's row report.
+    try:
+        result = cleaner(value)
+    except CleaningError as error:
+        assert str(error.message)
+    else:
+        assert result is None or isinstance(result, kind)
+        assert not isinstance(result, dt.time) or result.second == 0
 
 
 @pytest.mark.parametrize(
