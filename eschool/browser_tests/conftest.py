@@ -5,6 +5,7 @@ in CI (CI=true), where a missing browser is a failure.
 """
 
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -91,7 +92,12 @@ def in_chinese(msgid: str) -> str:
     from django.utils import translation
 
     with translation.override("zh-hans"):
-        return translation.gettext(msgid)
+        text = translation.gettext(msgid)
+    # A missing translation would make the test look for the English text and hide the gap.
+    assert text != msgid or re.search(r"[\u4e00-\u9fff]", msgid), (
+        f"no Chinese translation for {msgid!r}: add it to locale/zh_Hans (make messages)"
+    )
+    return text
 
 
 @pytest.fixture
