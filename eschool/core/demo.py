@@ -4,6 +4,11 @@
 administrator could upload; only the timetable is rewritten first, so that its
 reference fortnight (Monday 2026-01-05 … Sunday 2026-01-18) becomes this week
 and next.
+
+The whole load is one transaction: a load stopped half-way (Ctrl-C during the
+first `make run`) leaves the database as it was, and the next run starts again.
+`demo_state` tells an empty database from the demo and from a real district's,
+which the demo never touches.
 """
 
 import datetime as dt
@@ -11,6 +16,7 @@ import shutil
 import tempfile
 import time
 from dataclasses import dataclass
+from enum import StrEnum
 from pathlib import Path
 
 import openpyxl
@@ -20,7 +26,7 @@ from django.db import transaction
 from eschool.accounts.models import Guardianship, Role, User
 from eschool.accounts.services import user_set_own_password
 from eschool.core import timeutil
-from eschool.org.cleaning import clean_code, clean_phone
+from eschool.org.cleaning import clean_code, clean_label, clean_phone
 from eschool.org.models import School
 
 DEMO_DIR = Path(settings.BASE_DIR) / "demo"
@@ -58,9 +64,61 @@ class DemoLogin:
     name: str
 
 
-def demo_is_loaded() -> bool:
-    """True when the database already has a school: the demo (or a real district) is there."""
-    return School.objects.exists()
+class DemoState(StrEnum):
+    EMPTY = "empty"  # no school and nobody: load the demo
+    LOADED = "loaded"  # the demo, complete
+    PARTIAL = "partial"  # only the demo's schools and people, but not all of it: complete it
+    OTHER = "other"  # schools or people that are not the demo's: a real district, never touched
+
+
+DISTRICT_ADMIN_NAME = "区管理员（演示）"
+SCHOOL_ADMIN_NAME = "学校管理员（演示）"
+
+
+def demo_state(folder: Path = DEMO_DIR) -> DemoState:
+    """What the database holds, as far as the demo is concerned.
+
+    The demo's school administrator is written in the same transaction as the rest
+    of the demo, so finding it means the whole demo is there. Without it, a
+    database that holds only schools and people of the demo files is a load that
+    earlier versions (one transaction per file) left unfinished.
+    """
+    if User.objects.filter(
+        username=SCHOOL_ADMIN[0], name=SCHOOL_ADMIN_NAME, role=Role.SCHOOL_ADMIN
+    ).exists():
+        return DemoState.LOADED
+    if not School.objects.exists() and not User.objects.exists():
+        return DemoState.EMPTY
+    schools, people = demo_identities(folder)
+    if any(pair not in schools for pair in School.objects.values_list("code", "name").iterator()):
+        return DemoState.OTHER
+    if any(pair not in people for pair in User.objects.values_list("username", "name").iterator()):
+        return DemoState.OTHER
+    return DemoState.PARTIAL
+
+
+def demo_identities(folder: Path = DEMO_DIR) -> tuple[set, set]:
+    """(code, name) of every demo school and (login, name) of every demo person.
+
+    Cleaned as the importer cleans them, so they compare with what it stored.
+    """
+    from eschool.org.importing.common import clean_login_number, clean_person_name
+    from eschool.org.importing.reader import read_table
+
+    def rows(name):
+        table = read_table(folder / name)
+        for _number, cells in table.rows:
+            yield dict(zip(table.headers, cells, strict=False))
+
+    schools = {(clean_code(r["学校代码"]), clean_label(r["学校名称"])) for r in rows("schools.csv")}
+    people = {(DISTRICT_ADMIN[0], DISTRICT_ADMIN_NAME), (SCHOOL_ADMIN[0], SCHOOL_ADMIN_NAME)}
+    for r in rows("teachers.xlsx"):
+        people.add((clean_login_number(r["工号"]), clean_person_name(r["姓名"])))
+    for r in rows("students.xlsx"):
+        people.add((clean_login_number(r["学号"]), clean_person_name(r["姓名"])))
+        if r.get("家长手机"):
+            people.add((clean_phone(r["家长手机"]), clean_person_name(r["家长姓名"])))
+    return schools, people
 
 
 def this_monday(today: dt.date | None = None) -> dt.date:
@@ -110,12 +168,12 @@ def _import(path: Path, *, filename: str, expected_kind: str, progress):
     return result
 
 
-def _demo_accounts() -> list[DemoLogin]:
+def _demo_accounts(folder: Path) -> list[DemoLogin]:
     admin = User.objects.filter(username=DISTRICT_ADMIN[0]).first()
     if admin is None:
         admin = User.objects.create_user(
             DISTRICT_ADMIN[0],
-            name="区管理员（演示）",
+            name=DISTRICT_ADMIN_NAME,
             role=Role.DISTRICT_ADMIN,
             is_staff=True,
             is_superuser=True,
@@ -126,15 +184,15 @@ def _demo_accounts() -> list[DemoLogin]:
     school_admin = User.objects.filter(username=SCHOOL_ADMIN[0]).first()
     if school_admin is None:
         school_admin = User.objects.create_user(
-            SCHOOL_ADMIN[0], name="学校管理员（演示）", role=Role.SCHOOL_ADMIN, school=school
+            SCHOOL_ADMIN[0], name=SCHOOL_ADMIN_NAME, role=Role.SCHOOL_ADMIN, school=school
         )
     user_set_own_password(user=school_admin, password=SCHOOL_ADMIN[1])
 
-    teacher_number = str(_first_row(DEMO_DIR / "teachers.xlsx")["工号"]).strip()
+    teacher_number = str(_first_row(folder / "teachers.xlsx")["工号"]).strip()
     teacher = User.objects.get(username__iexact=teacher_number, role=Role.TEACHER)
     user_set_own_password(user=teacher, password=TEACHER_PASSWORD)
 
-    student_number = str(_first_row(DEMO_DIR / "students.xlsx")["学号"]).strip()
+    student_number = str(_first_row(folder / "students.xlsx")["学号"]).strip()
     student = User.objects.get(username=student_number, role=Role.STUDENT)
     user_set_own_password(user=student, password=STUDENT_PASSWORD)
 
@@ -178,6 +236,7 @@ def demo_logins() -> list[DemoLogin]:
 
 def demo_load(
     *,
+    folder: Path = DEMO_DIR,
     today: dt.date | None = None,
     progress=lambda filename, result: None,
     replays: bool = True,
@@ -185,25 +244,31 @@ def demo_load(
 ):
     """Import the demo district and set the demo logins; returns the list of DemoLogin.
 
-    Each file goes through the importer (all or nothing per file). Raises
-    DemoImportFailed with the importer's row report if a file is refused.
-    With `replays`, past sessions get replays of a generated video (see demo_replays).
+    All of it is one transaction: when a file is refused (DemoImportFailed, with
+    the importer's row report) or the load is stopped, nothing of it stays. Run on
+    a partly loaded demo, it completes it (the importer changes nothing already
+    there). With `replays`, past sessions get replays of a generated video (see
+    demo_replays).
     """
+    with transaction.atomic():
+        return _demo_load(folder=folder, today=today, progress=progress, replays=replays, say=say)
+
+
+def _demo_load(*, folder, today, progress, replays, say):
     monday = this_monday(today)
     for filename, kind in FILES[:-1]:
-        _import(DEMO_DIR / filename, filename=filename, expected_kind=kind, progress=progress)
+        _import(folder / filename, filename=filename, expected_kind=kind, progress=progress)
     template_name, kind = FILES[-1]
-    with tempfile.TemporaryDirectory(prefix="eschool-demo-") as folder:
-        shifted = Path(folder) / f"timetable_{monday.isoformat()}.xlsx"
-        timetable_shifted(template=DEMO_DIR / template_name, target=shifted, monday=monday)
+    with tempfile.TemporaryDirectory(prefix="eschool-demo-") as scratch:
+        shifted = Path(scratch) / f"timetable_{monday.isoformat()}.xlsx"
+        timetable_shifted(template=folder / template_name, target=shifted, monday=monday)
         _import(shifted, filename=shifted.name, expected_kind=kind, progress=progress)
-    with transaction.atomic():
-        logins = _demo_accounts()
-        _demo_courses(User.objects.get(username=DISTRICT_ADMIN[0]))
-        from eschool.tutoring.demo import demo_tutoring
+    logins = _demo_accounts(folder)
+    _demo_courses(User.objects.get(username=DISTRICT_ADMIN[0]))
+    from eschool.tutoring.demo import demo_tutoring
 
-        # Evening tutoring: teachers on duty tonight and tomorrow, two past rated sessions.
-        demo_tutoring(teacher_username=logins[2].login, student_username=logins[3].login)
+    # Evening tutoring: teachers on duty tonight and tomorrow, two past rated sessions.
+    demo_tutoring(teacher_username=logins[2].login, student_username=logins[3].login)
     if replays:
         started = time.monotonic()
         count = demo_replays(User.objects.get(username=DISTRICT_ADMIN[0]))

@@ -8,16 +8,27 @@ import datetime as dt
 import io
 from pathlib import Path
 
+import openpyxl
 import pytest
 from django.contrib.auth import authenticate
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 
 from eschool.accounts.models import Guardianship, Role, Student, Teacher, User
 from eschool.classroom.models import Course, Session
 from eschool.classroom.services.booking import booking_create
 from eschool.core import timeutil
-from eschool.core.demo import this_monday, timetable_shifted
+from eschool.core.demo import (
+    DemoImportFailed,
+    DemoState,
+    demo_load,
+    demo_state,
+    this_monday,
+    timetable_shifted,
+)
+from eschool.core.testing import make_user
+from eschool.org.importing import import_file
 from eschool.org.models import Homeroom, Region, School
+from eschool.org.tests.conftest import case_path
 
 DEMO = Path(__file__).resolve().parents[3] / "demo"
 # Sessions per weekday in the template: Monday has the flag-raising ceremony too.
@@ -42,8 +53,6 @@ def test_this_monday_is_the_monday_of_the_week_in_shanghai():
 
 
 def test_the_template_is_shifted_to_the_given_monday(tmp_path):
-    import openpyxl
-
     target = tmp_path / "shifted.xlsx"
     rows = timetable_shifted(
         template=DEMO / "timetable_template.xlsx", target=target, monday=dt.date(2026, 3, 9)
@@ -235,3 +244,93 @@ def test_early_on_a_monday_the_demo_replays_go_to_last_weeks_copies(
         titles = [(s.day, s.title) for s in _demo_replay_sessions(district_admin)]
     assert titles[0] == (monday, "第9节")
     assert len(titles) == 3
+
+
+def test_a_load_stopped_half_way_leaves_nothing_behind(db, tmp_path):
+    # The demo's files with a student file that the importer refuses: schools and
+    # teachers were already imported when it stops, and must not stay.
+    folder = tmp_path / "demo"
+    folder.mkdir()
+    for name in ("schools.csv", "teachers.xlsx", "timetable_template.xlsx"):
+        (folder / name).write_bytes((DEMO / name).read_bytes())
+    book = openpyxl.Workbook()
+    book.active.append(["学号", "姓名", "学校代码", "年级"])
+    book.active.append(["26000001", "", "320106001", "七年级"])
+    book.save(folder / "students.xlsx")
+
+    with pytest.raises(DemoImportFailed) as failure:
+        demo_load(folder=folder, replays=False)
+
+    assert failure.value.filename == "students.xlsx"
+    assert [(e.row, e.column) for e in failure.value.errors] == [(2, "姓名")]
+    assert School.objects.count() == 0
+    assert User.objects.count() == 0
+    assert demo_state() == DemoState.EMPTY
+
+
+def test_a_partly_loaded_demo_is_completed_by_the_next_run(db, settings, tmp_path):
+    # What a first `make run` stopped after two files left behind (each file was
+    # its own transaction before the whole load became one).
+    settings.MEDIA_ROOT = tmp_path / "media"
+    for name in ("schools.csv", "teachers.xlsx"):
+        assert import_file(DEMO / name).committed
+    assert demo_state() == DemoState.PARTIAL
+
+    out = io.StringIO()
+    call_command("load_demo", "--if-empty", "--no-replays", stdout=out)
+
+    assert "only partly loaded" in out.getvalue()
+    assert (School.objects.count(), Teacher.objects.count(), Student.objects.count()) == (
+        20,
+        150,
+        3000,
+    )
+    assert User.objects.filter(role=Role.PARENT).count() == 2880
+    assert Session.objects.filter(day__gte=this_monday(timeutil.today())).count() == 398
+    assert authenticate(username="schooladmin", password="eschool-school") is not None
+    assert authenticate(username="T1001", password="eschool-teacher") is not None
+    assert demo_state() == DemoState.LOADED
+    again = io.StringIO()
+    call_command("load_demo", "--if-empty", "--no-replays", stdout=again)
+    assert "already loaded" in again.getvalue()
+    assert Student.objects.count() == 3000
+
+
+def _shared_cases():
+    for name in ("schools_gbk.csv", "students_gbk.csv"):
+        assert import_file(case_path(name)).committed
+
+
+def _demo_schools_and_a_district_admin():
+    assert import_file(DEMO / "schools.csv").committed
+    make_user("chief", "区教育局管理员", Role.DISTRICT_ADMIN, is_staff=True)
+
+
+def _a_district_admin_named_like_the_demos():
+    make_user("admin", "王主任", Role.DISTRICT_ADMIN, is_staff=True, is_superuser=True)
+
+
+@pytest.mark.parametrize(
+    "district",
+    [_shared_cases, _demo_schools_and_a_district_admin, _a_district_admin_named_like_the_demos],
+)
+def test_a_real_districts_database_is_never_touched(db, district):
+    district()
+    before = snapshot()
+    passwords = dict(User.objects.values_list("username", "password"))
+    assert demo_state() == DemoState.OTHER
+
+    out = io.StringIO()
+    call_command("load_demo", "--if-empty", stdout=out)
+
+    assert out.getvalue().splitlines()[0] == (
+        "This database holds schools or people that are not the demo's: it is a real "
+        "district's, so the demo district is not loaded and nothing was changed."
+    )
+    assert "eschool-admin" not in out.getvalue()  # no demo logins for a real district
+    # Asked for the demo outright, it refuses too.
+    with pytest.raises(CommandError) as refused:
+        call_command("load_demo", stdout=io.StringIO())
+    assert refused.value.returncode == 1
+    assert snapshot() == before
+    assert dict(User.objects.values_list("username", "password")) == passwords

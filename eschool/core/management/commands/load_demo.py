@@ -2,20 +2,21 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError
 
-from eschool.core.demo import DemoImportFailed, demo_is_loaded, demo_load, demo_logins
+from eschool.core.demo import DemoImportFailed, DemoState, demo_load, demo_logins, demo_state
 
 
 class Command(BaseCommand):
     help = (
         "Load the demo district (demo/*.csv, *.xlsx) through the spreadsheet importer, "
-        "with this week's and next week's timetable, and print the demo logins."
+        "with this week's and next week's timetable, and print the demo logins. "
+        "A database with schools or people that are not the demo's is never touched."
     )
 
     def add_arguments(self, parser):
         parser.add_argument(
             "--if-empty",
             action="store_true",
-            help="do nothing when the database already has a school",
+            help="do nothing when the demo is already loaded (a partly loaded demo is completed)",
         )
         parser.add_argument("--url", default="http://127.0.0.1:8000/")
         parser.add_argument(
@@ -26,15 +27,28 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, if_empty, url, replays=True, **options):
-        if if_empty and demo_is_loaded():
-            self.stdout.write(
-                "The database already has schools: the demo district is already loaded "
-                "(nothing to do)."
+        state = demo_state()
+        if state == DemoState.OTHER:
+            message = (
+                "This database holds schools or people that are not the demo's: it is a real "
+                "district's, so the demo district is not loaded and nothing was changed."
             )
+            if not if_empty:
+                raise CommandError(message, returncode=1)
+            self.stdout.write(message)
+            self.stdout.write(f"Open {url}")
+            return
+        if if_empty and state == DemoState.LOADED:
+            self.stdout.write("The demo district is already loaded (nothing to do).")
             self.stdout.write(f"Open {url}")
             self.stdout.write("Demo logins (unless someone changed their password since):")
             self.stdout.write(self._table(demo_logins()))
             return
+        if state == DemoState.PARTIAL:
+            self.stdout.write(
+                "The demo district was only partly loaded (an earlier load was stopped); "
+                "completing it."
+            )
         started = time.monotonic()
 
         def progress(filename, result):
@@ -44,7 +58,7 @@ class Command(BaseCommand):
             )
             self.stdout.write(f"  {filename}: {counts}")
 
-        self.stdout.write("Loading the demo district…")
+        self.stdout.write("Loading the demo district (all of it or nothing)…")
         try:
             logins = demo_load(progress=progress, replays=replays, say=self.stdout.write)
         except DemoImportFailed as failure:
@@ -58,7 +72,7 @@ class Command(BaseCommand):
                 else:
                     self.stderr.write(f"  {error}")
             raise CommandError(
-                "the demo district was not loaded completely", returncode=1
+                "the demo district was not loaded (nothing of it was kept)", returncode=1
             ) from None
         self.stdout.write(f"Demo district loaded in {time.monotonic() - started:.1f} s.")
         self.stdout.write("")
