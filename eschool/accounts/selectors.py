@@ -26,8 +26,10 @@ def people_visible_to(user) -> QuerySet[User]:
     """The users whose data `user` may see.
 
     District admin: everyone. School admin: the people of their school and the
-    parents of their school's students. Parent: themselves and their children.
-    Everyone else (teachers for now, students, outside learners): themselves.
+    parents of their school's students. Teacher: themselves and the learners
+    booked (or waitlisted) on a session they teach, as on their rosters. Parent:
+    themselves and their children. Everyone else (students, outside learners):
+    themselves.
     """
     people = User.objects.all()
     if not user.is_authenticated:
@@ -41,6 +43,11 @@ def people_visible_to(user) -> QuerySet[User]:
     if user.role == Role.PARENT:
         children = Guardianship.objects.filter(guardian=user).values("student_id")
         return people.filter(Q(pk=user.pk) | Q(pk__in=children))
+    if user.role == Role.TEACHER:
+        # Imported here: the classroom app reads accounts, not the other way at import time.
+        from eschool.classroom.selectors import learners_booked_with
+
+        return people.filter(Q(pk=user.pk) | Q(pk__in=learners_booked_with(user)))
     return people.filter(pk=user.pk)
 
 

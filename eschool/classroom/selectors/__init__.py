@@ -105,6 +105,19 @@ def sessions_taught_by(user, *, from_day: dt.date, days: int = 14) -> list[Sessi
     )
 
 
+def learners_booked_with(user) -> QuerySet:
+    """Ids (`learner_id`) of those booked or waitlisted on a session `user` teaches.
+
+    The people on the teacher's rosters, past and future; a cancelled booking is not one.
+    """
+    from eschool.classroom.models import Booking
+
+    return Booking.objects.filter(
+        session__teacher__user=user,
+        status__in=[Booking.Status.CONFIRMED, Booking.Status.WAITLISTED],
+    ).values("learner_id")
+
+
 @dataclass
 class GradeGroup:
     grade: Grade | None  # None: sessions given for no particular grade of the stage

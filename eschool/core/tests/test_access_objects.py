@@ -104,3 +104,16 @@ def test_school_get_for_admin(personas, persona, school_a, school_b):
     else:
         with pytest.raises(Http404):
             school_get_for_admin(user=user, school_id=school_b.pk)
+
+
+def test_a_teacher_reaches_a_student_who_booked_them_and_no_other(personas, teachers_class):
+    teacher, student, stranger = personas["teacher"], personas["student"], personas["stranger"]
+    with pytest.raises(Http404):
+        student_get_for_user(user=teacher, student_id=student.pk)
+
+    teachers_class.book(student)
+
+    assert student_get_for_user(user=teacher, student_id=student.pk).pk == student.pk
+    # Another student, who booked nothing of theirs, stays out of reach.
+    with pytest.raises(Http404):
+        student_get_for_user(user=teacher, student_id=stranger.pk)

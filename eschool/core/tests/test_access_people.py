@@ -63,3 +63,29 @@ def test_a_school_admin_without_a_school_sees_only_themselves(personas):
     admin.save(update_fields=["school"])
     assert usernames(people_visible_to(admin)) == ["SA001"]
     assert usernames(people_resettable_by(admin)) == []
+
+
+@pytest.fixture
+def booked_class(personas, teachers_class):
+    """The teacher's class, booked by the student; the outside learner is waitlisted."""
+    teachers_class.book(personas["student"])
+    teachers_class.book(personas["outside_learner"], "waitlisted")
+    return teachers_class
+
+
+def test_a_teacher_sees_the_learners_booked_on_their_sessions(personas, booked_class):
+    assert usernames(people_visible_to(personas["teacher"])) == ["00123", "13700000001", "T0001"]
+    # Booking gives the teacher no one else: not the student's parent, nor other students.
+    assert usernames(people_resettable_by(personas["teacher"])) == []
+
+
+def test_a_cancelled_booking_no_longer_shows_the_learner(personas, booked_class):
+    booked_class.bookings.filter(learner=personas["student"]).update(status="cancelled")
+    assert usernames(people_visible_to(personas["teacher"])) == ["13700000001", "T0001"]
+
+
+def test_a_booking_with_another_teacher_shows_nothing(personas, booked_class):
+    from eschool.core.testing import make_user
+
+    other = make_user("T0002", "李老师", "teacher", school=personas["teacher"].school)
+    assert usernames(people_visible_to(other)) == ["T0002"]
