@@ -174,7 +174,17 @@ class Schools:
             row.error(code_key, _("The school code is missing."))
             return None
         if self.own_school_id is not None and school.pk != self.own_school_id:
-            row.error(key, _("You may only import people of your own school."))
+            # Named, so that the person sees which rows to take out of the file.
+            own = next((s for s in self.by_code.values() if s.pk == self.own_school_id), None)
+            row.error(
+                key,
+                _(
+                    "This row is for %(school)s; you may import only the people of your own "
+                    "school (%(own)s). Remove the row, or ask the district administrator to "
+                    "import the file."
+                )
+                % {"school": school.name, "own": own.name if own else ""},
+            )
             return None
         return school
 

@@ -233,7 +233,14 @@ def test_a_school_admin_cannot_import_another_schools_rows(school_admin, school_
     result = import_file(students(ROW_A, other), filename="s.csv", actor=school_admin)
 
     assert result.errors == [
-        RowError(3, "学校代码", "320106002", "You may only import people of your own school.")
+        RowError(
+            3,
+            "学校代码",
+            "320106002",
+            "This row is for 南京市鼓楼区实验初级中学; you may import only the people of your own "
+            "school (南京市鼓楼区示范初级中学). Remove the row, or ask the district administrator "
+            "to import the file.",
+        )
     ]
     assert Student.objects.count() == 0
 

@@ -202,7 +202,14 @@ def test_a_school_admin_uploading_another_schools_rows_gets_the_report(
     response = client.get(reverse("org:import_preview", args=[token]))
 
     assert report_rows(response.content.decode()) == [
-        ["2", "学校代码", "320106002", "You may only import people of your own school."]
+        [
+            "2",
+            "学校代码",
+            "320106002",
+            "This row is for 南京市鼓楼区实验初级中学; you may import only the people of your own "
+            "school (南京市鼓楼区示范初级中学). Remove the row, or ask the district administrator "
+            "to import the file.",
+        ]
     ]
 
 
