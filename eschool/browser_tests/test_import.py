@@ -39,6 +39,22 @@ def schools(db):
     return {school.code: school for school in School.objects.all()}
 
 
+@pytest.fixture
+def school_admin_page(phone_page, live_server, schools):
+    """A phone logged in as SA001, the administrator of 320106001."""
+    make_user("SA001", "学校管理员", Role.SCHOOL_ADMIN, school=schools["320106001"])
+    log_in(phone_page, live_server, "SA001")
+    return phone_page
+
+
+def assert_nothing_imported(page, users_before):
+    expect(page.get_by_role("alert")).to_be_visible()
+    expect(page.get_by_role("button", name=in_chinese("Import"), exact=True)).to_have_count(0)
+    assert_no_horizontal_scroll(page)
+    assert Student.objects.count() == 0
+    assert User.objects.count() == users_before
+
+
 def log_in(page, live_server, username):
     page.goto(live_server.url + "/accounts/login/")
     assert_no_horizontal_scroll(page)
@@ -101,13 +117,11 @@ def test_an_administrator_uploads_students_previews_and_commits(
 
 
 def test_a_file_with_a_missing_name_shows_the_row_report_and_imports_nothing(
-    phone_page, live_server, media_root, schools
+    school_admin_page, live_server, media_root
 ):
-    page = phone_page
     # A school administrator of 320106001 uploads the file of their students.
-    make_user("SA001", "学校管理员", Role.SCHOOL_ADMIN, school=schools["320106001"])
+    page = school_admin_page
     users_before = User.objects.count()
-    log_in(page, live_server, "SA001")
 
     upload(page, live_server, CASES / "students_missing_name.csv")
 
@@ -118,25 +132,18 @@ def test_a_file_with_a_missing_name_shows_the_row_report_and_imports_nothing(
         .filter(has=page.get_by_role("cell", name="姓名", exact=True))
     )
     expect(row_4).to_have_count(1)
-    expect(page.get_by_role("alert")).to_be_visible()
-    expect(page.get_by_role("button", name=in_chinese("Import"), exact=True)).to_have_count(0)
-    assert_no_horizontal_scroll(page)
-    assert Student.objects.count() == 0
-    assert User.objects.count() == users_before
+    assert_nothing_imported(page, users_before)
 
 
 def test_a_school_administrator_given_the_two_school_file_is_told_which_rows_are_not_theirs(
-    phone_page, live_server, media_root, schools
+    school_admin_page, live_server, media_root
 ):
-    page = phone_page
-    make_user("SA001", "学校管理员", Role.SCHOOL_ADMIN, school=schools["320106001"])
+    page = school_admin_page
     users_before = User.objects.count()
-    log_in(page, live_server, "SA001")
 
     upload(page, live_server, CASES / "students_gbk.csv")
 
     # Rows 5 and 6 (王五, 赵六) are of 320106002: each is reported, naming both schools.
-    expect(page.get_by_role("alert")).to_be_visible()
     rows = page.locator("table.report tbody tr")
     expect(rows).to_have_count(2)
     for index, row_number in enumerate(["5", "6"]):
@@ -144,11 +151,8 @@ def test_a_school_administrator_given_the_two_school_file_is_told_which_rows_are
             [row_number, "学校代码", "320106002", re.compile("南京市鼓楼区实验初级中学")]
         )
         expect(rows.nth(index).locator("td.problem")).to_contain_text("南京市鼓楼区示范初级中学")
-    expect(page.get_by_role("button", name=in_chinese("Import"), exact=True)).to_have_count(0)
-    assert_no_horizontal_scroll(page)
     # All or nothing: not even the three students of their own school.
-    assert Student.objects.count() == 0
-    assert User.objects.count() == users_before
+    assert_nothing_imported(page, users_before)
 
 
 def own_school_rows(tmp_path, code):
@@ -164,12 +168,10 @@ def own_school_rows(tmp_path, code):
 
 
 def test_a_school_administrator_imports_a_file_of_their_own_school(
-    phone_page, live_server, media_root, schools, tmp_path
+    school_admin_page, live_server, media_root, schools, tmp_path
 ):
-    page = phone_page
+    page = school_admin_page
     school = schools["320106001"]
-    make_user("SA001", "学校管理员", Role.SCHOOL_ADMIN, school=school)
-    log_in(page, live_server, "SA001")
 
     upload(page, live_server, own_school_rows(tmp_path, "320106001"))
 
