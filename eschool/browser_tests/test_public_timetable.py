@@ -58,3 +58,27 @@ def test_a_visitor_sees_todays_timetable_in_chinese_and_switches_to_english(
     # And back: the switch is a cookie, nothing else.
     page.get_by_role("link", name="中文").click()
     expect(page.locator("html")).to_have_attribute("lang", "zh-CN")
+
+
+def test_a_visitor_reads_the_imported_case_at_shanghai_times(phone_page, live_server):
+    # ../shared/cases/timetable.xlsx, through the importer; its day (2026-12-07) is
+    # made "today" by the project's clock, so the page is public whatever the real date.
+    from eschool.org.importing import import_file
+    from eschool.org.tests.conftest import case_path
+
+    for name in ("schools_gbk.csv", "teachers.xlsx", "timetable.xlsx"):
+        assert import_file(case_path(name)).committed, name
+    page = phone_page
+
+    with timeutil.frozen_at(dt.datetime(2026, 12, 7, 7, 0, tzinfo=timeutil.district_zone())):
+        page.goto(live_server.url + "/")
+
+        spring = page.locator(".session").filter(
+            has=page.get_by_role("link", name="《春》朗读与赏析")
+        )
+        expect(spring.locator(".time")).to_have_text("08:00–08:40")
+        lecture = page.locator(".session").filter(
+            has=page.get_by_role("link", name="中考专题：二次函数综合")
+        )
+        expect(lecture.locator(".time")).to_have_text("19:00–20:00")
+        assert_no_horizontal_scroll(page)
