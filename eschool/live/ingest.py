@@ -1,10 +1,12 @@
 """Live ingest: a teacher's H.264 stream in, an HLS EVENT playlist of MPEG-TS segments out.
 
 The video is never re-encoded (two cores could not afford it): its packets are copied into
-MPEG-TS segments cut at keyframes, each at least SEGMENT_MIN seconds long (2-4 s when the
-sender puts a keyframe every 2 s). Only the sound is re-encoded, Opus to AAC, which costs
+MPEG-TS segments cut at keyframes, at least SEGMENT_MIN seconds long where the keyframes allow
+and never longer than the playlist's fixed TARGETDURATION where they allow (2 s segments when
+the sender puts a keyframe every 2 s). Only the sound is re-encoded, Opus to AAC, which costs
 little. A segment is written under a hidden ".part" name and listed in index.m3u8 only once
-it is complete, so players, caches and the recovery step never see half a segment.
+it is complete, so players, caches and the recovery step never see half a segment. Closed,
+the playlist is declared VOD: the replay.
 
 A second ingest into the same folder (the teacher reconnected) continues the numbering and
 the timeline after an #EXT-X-DISCONTINUITY: the same live, the same replay.
@@ -18,6 +20,7 @@ from __future__ import annotations
 import collections
 import fcntl
 import logging
+import math
 import re
 import threading
 import time
@@ -38,7 +41,23 @@ logger = logging.getLogger(__name__)
 
 PLAYLIST = "index.m3u8"
 LOCK = ".ingest.lock"
+PART_START = ".part-start"
 SEGMENT_MIN = 2.0  # seconds; a segment is cut at the first keyframe at least this far in
+# The #EXT-X-TARGETDURATION of a live playlist, declared with its first segment and never
+# changed (RFC 8216 §6.2.1 lists what a server may change in a playlist it updates, and the
+# target duration is not among them; hls.js takes its reload pace and hold-back from it). It
+# bounds every segment: EXTINF <= TARGETDURATION. Video is cut only at keyframes (anywhere
+# else would mean re-encoding), so the bound is kept by where the cuts go: a segment is cut
+# at the first keyframe at least SEGMENT_MIN in, and a group of pictures that would carry it
+# past the bound starts the next segment instead (the cut goes at the latest keyframe inside
+# the bound). 3 s holds the 2 s keyframes the go-live page asks for (browsers deliver
+# 2.00-2.05 s) and OBS's recommended 2 s, and keyframes every 1-1.5 s (segments of 2-3 s);
+# 4 s would cost viewers 2 s more delay for nothing (hls.js stays LIVE_SYNC_SEGMENTS target
+# durations behind the edge). A sender whose keyframes are further apart (OBS's "auto": 8 s
+# or more) makes groups no cut can shorten: its playlist declares its first segment's length,
+# rounded up, instead. A group longer still later on cannot be bounded without re-encoding:
+# it is logged, and kept.
+TARGET_DURATION = 3
 # Every output timestamp is shifted by this much, so that AAC's priming samples (which come
 # before the first picture) never need a negative timestamp.
 TIMELINE_BASE = 10.0
@@ -153,8 +172,20 @@ def _existing(out_dir: Path) -> Playlist:
     return read_playlist(path) if path.exists() else Playlist()
 
 
-def _write(out_dir: Path, segments: list[Segment], *, ended: bool) -> None:
-    _write_playlist(out_dir / PLAYLIST, segments, ended=ended, vod=False)
+def _write(out_dir: Path, segments: list[Segment], *, ended: bool, target: int) -> None:
+    # Closed, the playlist is declared VOD. RFC 8216 §4.3.3.5: EVENT promises that segments are
+    # only ever added at the end, VOD that the playlist no longer changes. Once #EXT-X-ENDLIST
+    # is there no segment will be added, so the closed EVENT playlist already is what VOD
+    # declares: the same segments in the same order, nothing removed, and a player that read
+    # it as EVENT has stopped reloading at ENDLIST anyway. (A broadcast resumed inside its
+    # window breaks both promises, ENDLIST's and VOD's, by reopening it: the players we serve
+    # reload it when status.json says live again, see static/js/player.js.)
+    _write_playlist(out_dir / PLAYLIST, segments, ended=ended, vod=ended, target=target)
+
+
+def _target_for(segments: list[Segment], declared: int | None) -> int:
+    longest = max((math.ceil(s.duration - 1e-6) for s in segments), default=0)
+    return max(declared or TARGET_DURATION, longest)
 
 
 def _drop_unfinished(out_dir: Path) -> int:
@@ -165,22 +196,103 @@ def _drop_unfinished(out_dir: Path) -> int:
     return removed
 
 
+def _number(name: str) -> int | None:
+    match = _NUMBER.search(name)
+    return int(match.group(1)) if match else None
+
+
 def _next_number(out_dir: Path, segments: list[Segment]) -> int:
-    numbers = [int(m.group(1)) for s in segments if (m := _NUMBER.search(s.uri))]
-    numbers += [int(m.group(1)) for p in out_dir.glob("seg-*.ts") if (m := _NUMBER.search(p.name))]
+    numbers = [n for s in segments if (n := _number(s.uri)) is not None]
+    numbers += [n for p in out_dir.glob("seg-*.ts") if (n := _number(p.name)) is not None]
     return max(numbers, default=-1) + 1
 
 
+def _mark_part_start(out_dir: Path, number: int) -> None:
+    # Where this ingest's part begins, so that a segment recovery lists after a crash gets its
+    # #EXT-X-DISCONTINUITY (the timeline goes on across a reconnect: timestamps cannot tell).
+    temporary = out_dir / f"{PART_START}.tmp"
+    temporary.write_text(str(number), encoding="ascii")
+    temporary.replace(out_dir / PART_START)
+
+
+def _part_start(out_dir: Path) -> int | None:
+    try:
+        return int((out_dir / PART_START).read_text(encoding="ascii"))
+    except (OSError, ValueError):
+        return None
+
+
+def _picture_times(path: Path, *, first_only: bool = False) -> tuple[float, float] | None:
+    """(time of the first picture, end of the last) of a segment file, decoding every picture;
+    None when it has none or does not decode."""
+    times: list[float] = []
+    try:
+        with av.open(str(path)) as container:
+            if not container.streams.video:
+                return None
+            stream = container.streams.video[0]
+            for packet in container.demux(stream):
+                if packet.pts is None:
+                    continue  # the demuxer's empty packet at the end
+                times.append(float(packet.pts * stream.time_base))
+                if first_only:
+                    break
+                packet.decode()
+    except (av.FFmpegError, OSError):
+        return None
+    if not times:
+        return None
+    step = (max(times) - min(times)) / (len(times) - 1) if len(times) > 1 else 1 / 30
+    return times[0], max(times) + step
+
+
+def _complete_unlisted(out_dir: Path, playlist: Playlist) -> list[Segment]:
+    """The segments written in full but not listed yet, in order, with their durations.
+
+    A segment is written as .seg-N.ts.part and renamed seg-N.ts only once its muxer closed it,
+    then listed: a process that died between the rename and the playlist's rewrite leaves a
+    complete segment the playlist does not name. It was recorded: it belongs to the live. (A
+    .part is the segment being written when the process died: cut short, it is not listed.)
+    Each is decoded; its duration runs to the next segment's first picture (the next one had
+    started), or to the end of its own last picture.
+    """
+    numbers = [n for s in playlist.segments if (n := _number(s.uri)) is not None]
+    expected = max(numbers, default=-1) + 1
+    part_start = _part_start(out_dir)
+    found: list[Segment] = []
+    while (path := out_dir / f"seg-{expected:05d}.ts").exists():
+        times = _picture_times(path)
+        if times is None:
+            break
+        start, end = times
+        following = out_dir / f"seg-{expected + 1:05d}.ts"
+        if not following.exists():
+            following = out_dir / f".seg-{expected + 1:05d}.ts.part"
+        after = _picture_times(following, first_only=True) if following.exists() else None
+        if after is not None and after[0] > start:
+            end = after[0]
+        found.append(
+            Segment(
+                uri=path.name,
+                duration=round(max(end - start, 0.001), 6),
+                discontinuity=expected == part_start and bool(playlist.segments or found),
+            )
+        )
+        expected += 1
+    return found
+
+
 def close_playlist(out_dir: str | Path, *, timeout: float = 10.0) -> Playlist | None:
-    """End the live: add #EXT-X-ENDLIST. None when nothing was ever recorded."""
+    """End the live: add #EXT-X-ENDLIST (and declare it VOD). None when nothing was recorded."""
     out_dir = Path(out_dir)
     if not (out_dir / PLAYLIST).exists():
         return None
     with playlist_lock(out_dir, timeout=timeout):
         playlist = _existing(out_dir)
         if not playlist.ended:
-            _write(out_dir, playlist.segments, ended=True)
-            playlist.ended = True
+            target = _target_for(playlist.segments, playlist.target_duration)
+            _write(out_dir, playlist.segments, ended=True, target=target)
+            playlist = _existing(out_dir)
         return playlist
 
 
@@ -192,33 +304,33 @@ def reopen_playlist(out_dir: str | Path, *, timeout: float = 10.0) -> Playlist |
     with playlist_lock(out_dir, timeout=timeout):
         playlist = _existing(out_dir)
         if playlist.ended:
-            _write(out_dir, playlist.segments, ended=False)
-            playlist.ended = False
+            target = _target_for(playlist.segments, playlist.target_duration)
+            _write(out_dir, playlist.segments, ended=False, target=target)
+            playlist = _existing(out_dir)
         return playlist
 
 
 def recover_playlist(out_dir: str | Path, *, timeout: float = 0.0) -> Playlist | None:
-    """After a crash: drop the segment that was being written and close at the last complete one.
+    """After a crash: close the playlist after the last complete segment.
 
-    Raises IngestBusy when an ingest is still writing (it is alive: nothing to recover).
-    None when nothing was ever recorded.
+    Complete segments the playlist did not list yet are listed (nothing recorded is lost);
+    only the segment that was being written, cut short, is dropped. Raises IngestBusy when an
+    ingest is still writing (it is alive: nothing to recover). None when nothing was recorded.
     """
     out_dir = Path(out_dir)
     if not out_dir.exists():
         return None
     with playlist_lock(out_dir, timeout=timeout):
-        _drop_unfinished(out_dir)
-        if not (out_dir / PLAYLIST).exists():
-            return None
         playlist = _existing(out_dir)
-        listed = {s.uri for s in playlist.segments}
-        for stray in out_dir.glob("seg-*.ts"):
-            if stray.name not in listed:
-                stray.unlink(missing_ok=True)  # written but never listed: not part of the live
-        if not playlist.ended:
-            _write(out_dir, playlist.segments, ended=True)
-            playlist.ended = True
-        return playlist
+        found = _complete_unlisted(out_dir, playlist)
+        _drop_unfinished(out_dir)
+        if not found and not (out_dir / PLAYLIST).exists():
+            return None
+        if found or not playlist.ended:
+            segments = playlist.segments + found
+            target = _target_for(segments, playlist.target_duration)
+            _write(out_dir, segments, ended=True, target=target)
+        return _existing(out_dir)
 
 
 # --------------------------------------------------------------------------- ingest
@@ -259,15 +371,21 @@ class _Ingest:
         self.out_dir = out_dir
         self.container = container
         self.on_segment = on_segment
-        _drop_unfinished(out_dir)
         previous = _existing(out_dir)
-        self.segments = previous.segments
+        # A previous ingest that died between finishing a segment and listing it (recovery did
+        # not run before the teacher came back): that segment is listed first.
+        found = _complete_unlisted(out_dir, previous)
+        _drop_unfinished(out_dir)
+        self.segments = previous.segments + found
+        self.target = (
+            _target_for(self.segments, previous.target_duration) if self.segments else None
+        )
         self.reconnect = bool(self.segments)
         self.number = _next_number(out_dir, self.segments)
         # This part's timeline continues where the playlist ends.
-        self.timeline_offset = previous.duration
-        if previous.ended:
-            _write(out_dir, self.segments, ended=False)
+        self.timeline_offset = sum(segment.duration for segment in self.segments)
+        if previous.ended or found:
+            _write(out_dir, self.segments, ended=False, target=self.target)
 
         self.video = next(iter(container.streams.video), None)
         if self.video is None:
@@ -282,6 +400,11 @@ class _Ingest:
         self.out_audio = None
         self.segment_start = 0.0  # relative to self.start
         self.segment_first_byte = -1
+        # A group of pictures (and its sound) kept aside until its length is known, when it
+        # follows a shorter one in the open segment: it may not fit there (see TARGET_DURATION).
+        self.held: list[tuple[str, Any]] | None = None
+        self.held_start = 0.0
+        self.held_first_byte = -1
         self.video_end = 0.0
         self.last_dts: int | None = None
         self.frame_seconds = 1 / 30
@@ -335,8 +458,7 @@ class _Ingest:
             self.audio_position += frame.samples
         for packet in self.encoder.encode(frame):
             if self.output is not None:
-                packet.stream = self.out_audio
-                self.output.mux(packet)
+                self._emit("audio", packet)
 
     # ---- video and segments
 
@@ -359,8 +481,18 @@ class _Ingest:
             duration=round(max(end - self.segment_start, 0.001), 6),
             discontinuity=self.reconnect and self.number == self._first_number,
         )
+        if self.target is None:  # the first segment of the playlist declares the bound
+            self.target = _target_for([segment], None)
+        elif segment.duration > self.target + 0.001:
+            logger.warning(
+                "live ingest: a %.2f s segment in %s exceeds its target duration %s s "
+                "(the sender's keyframes are too far apart)",
+                segment.duration,
+                self.out_dir,
+                self.target,
+            )
         self.segments.append(segment)
-        _write(self.out_dir, self.segments, ended=False)
+        _write(self.out_dir, self.segments, ended=False, target=self.target)
         self.output = None
         self.number += 1
         return SegmentDone(
@@ -369,6 +501,39 @@ class _Ingest:
             timeline_start=self.timeline_offset + self.segment_start,
             first_byte=self.segment_first_byte,
         )
+
+    def _emit(self, kind: str, packet) -> None:
+        if self.held is not None:
+            self.held.append((kind, packet))
+        else:
+            self._mux(kind, packet)
+
+    def _mux(self, kind: str, packet) -> None:
+        packet.stream = self.out_video if kind == "video" else self.out_audio
+        self.output.mux(packet)
+
+    def _place_held(self, end: float) -> list[SegmentDone]:
+        """The held group [held_start, end) goes into the open segment if that stays within
+        the target duration; else the segment ends before it and the group starts the next."""
+        done = []
+        packets, self.held = self.held, None
+        if end - self.segment_start > (self.target or TARGET_DURATION) + 0.001:
+            done.append(self._finish_segment(self.held_start))
+            self._open_segment(self.held_start, self.held_first_byte)
+        for kind, packet in packets:
+            self._mux(kind, packet)
+        return done
+
+    def _keyframe(self, at: float, first_byte: int) -> list[SegmentDone]:
+        done = self._place_held(at) if self.held is not None else []
+        if self.output is not None and at - self.segment_start >= SEGMENT_MIN - 0.001:
+            done.append(self._finish_segment(at))
+        if self.output is None:
+            # A group that starts a segment goes straight to the file: nothing to decide.
+            self._open_segment(at, first_byte)
+        else:
+            self.held, self.held_start, self.held_first_byte = [], at, first_byte
+        return done
 
     def _announce(self, done: SegmentDone) -> None:
         if self.on_segment is not None:
@@ -386,12 +551,9 @@ class _Ingest:
                 return  # pictures before the first keyframe cannot be decoded
             self.start = seconds
         at = seconds - self.start
-        done = None
-        if packet.is_keyframe and (
-            self.output is None or at - self.segment_start >= SEGMENT_MIN - 0.001
-        ):
-            done = self._finish_segment(at) if self.output is not None else None
-            self._open_segment(at, packet.pos if packet.pos is not None else -1)
+        done = []
+        if packet.is_keyframe:
+            done = self._keyframe(at, packet.pos if packet.pos is not None else -1)
         if packet.duration:
             self.frame_seconds = float(packet.duration * tb)
         self.video_end = max(self.video_end, at + self.frame_seconds)
@@ -404,13 +566,13 @@ class _Ingest:
         pts = max(pts, dts)
         self.last_dts = dts
         packet.pts, packet.dts = pts, dts
-        packet.stream = self.out_video
-        self.output.mux(packet)
-        if done is not None:
-            self._announce(done)  # the next segment is already under way
+        self._emit("video", packet)
+        for finished in done:
+            self._announce(finished)  # the next segment is already under way
 
     def run(self) -> None:
         self._first_number = self.number
+        _mark_part_start(self.out_dir, self.number)
         streams = [self.video] + ([self.audio] if self.audio is not None else [])
         try:
             try:
@@ -427,7 +589,10 @@ class _Ingest:
                     for converted in self.resampler.resample(None):
                         self._encode_audio(converted)
                     self._encode_audio(None)
-                self._announce(self._finish_segment(self.video_end))
+                done = self._place_held(self.video_end) if self.held is not None else []
+                done.append(self._finish_segment(self.video_end))
+                for finished in done:
+                    self._announce(finished)
         finally:
             if self.output is not None:
                 self.output.close()  # an error: the unfinished .part is never listed

@@ -247,9 +247,13 @@ def read_playlist(path: str | Path) -> Playlist:
     return playlist
 
 
-def write_media_playlist(path: Path, segments: list[Segment], *, ended: bool, vod: bool) -> None:
-    """Write a media playlist; TARGETDURATION is the ceiling of the longest segment."""
-    target = max((math.ceil(s.duration - 1e-6) for s in segments), default=1)
+def write_media_playlist(
+    path: Path, segments: list[Segment], *, ended: bool, vod: bool, target: int | None = None
+) -> None:
+    """Write a media playlist. TARGETDURATION is `target` when given (a live playlist keeps the
+    value it declared first), else the ceiling of the longest segment (a VOD written once)."""
+    if target is None:
+        target = max((math.ceil(s.duration - 1e-6) for s in segments), default=1)
     lines = ["#EXTM3U", "#EXT-X-VERSION:3", f"#EXT-X-TARGETDURATION:{max(1, target)}"]
     lines += ["#EXT-X-MEDIA-SEQUENCE:0", f"#EXT-X-PLAYLIST-TYPE:{'VOD' if vod else 'EVENT'}"]
     for segment in segments:

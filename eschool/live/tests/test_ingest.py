@@ -1,5 +1,6 @@
-"""Live ingest on files: MediaRecorder-like streams become 2-4 s MPEG-TS segments in an EVENT
-playlist; reconnects continue it after a discontinuity; recovery closes it after a crash.
+"""Live ingest on files: MediaRecorder-like streams become 2-3 s MPEG-TS segments in an EVENT
+playlist whose target duration never changes; reconnects continue it after a discontinuity;
+closing makes it the VOD replay; recovery closes it after a crash, losing nothing recorded.
 
 The media is real: make_test_video's pattern (a clock burnt into every frame, a 440 Hz tone)
 re-encoded as a browser would (H.264 without B-frames, Opus) and fed in chunks through a
@@ -13,9 +14,17 @@ from pathlib import Path
 
 import av
 import pytest
+from django.utils import translation
 
 from eschool.live import ingest
-from eschool.live.media import MediaRefused, make_test_video, read_clock, read_playlist
+from eschool.live.media import (
+    MediaRefused,
+    Segment,
+    make_test_video,
+    read_clock,
+    read_playlist,
+    write_media_playlist,
+)
 from eschool.live.tests.conftest import MKV, MP4, MP4_AAC, WEBM
 
 
@@ -23,10 +32,12 @@ def feed(data: bytes, out_dir: Path, *, pieces: int = 9, on_segment=None) -> Non
     """Feed a recording in `pieces` chunks from this thread while the ingest reads in another."""
     pipe = ingest.ChunkPipe(idle_timeout=30)
     errors: list[BaseException] = []
+    language = translation.get_language()  # the ingest's messages speak the caller's language
 
     def work():
         try:
-            ingest.ingest_stream(pipe, out_dir, on_segment=on_segment)
+            with translation.override(language):
+                ingest.ingest_stream(pipe, out_dir, on_segment=on_segment)
         except BaseException as error:
             errors.append(error)
 
@@ -60,13 +71,15 @@ def decoded(path: Path) -> tuple[float | None, float, float]:
 def check_playlist(out_dir: Path, *, seconds: float, ended: bool):
     """The checks every live playlist must pass; returns it with each segment decoded."""
     playlist = read_playlist(out_dir / "index.m3u8")
-    assert playlist.playlist_type == "EVENT"
+    # Live, an EVENT playlist; closed, the replay: VOD, ended.
+    assert playlist.playlist_type == ("VOD" if ended else "EVENT")
     assert playlist.ended is ended
     durations = [s.duration for s in playlist.segments]
     # Only the last segment of each part (before a reconnect, or at the end) may be shorter.
     ends_part = [s.discontinuity for s in playlist.segments[1:]] + [True]
     for duration, last in zip(durations, ends_part, strict=True):
-        assert (duration > 0 if last else duration >= 2.0 - 1e-6) and duration <= 4.0, durations
+        assert (duration > 0 if last else duration >= 2.0 - 1e-6) and duration <= 3.0, durations
+    assert playlist.target_duration == 3
     assert playlist.target_duration >= max(durations)
     assert playlist.duration == pytest.approx(seconds, abs=0.5)
     return playlist, [decoded(out_dir / s.uri) for s in playlist.segments]
@@ -121,16 +134,69 @@ def test_a_reconnect_continues_the_playlist_after_one_discontinuity_without_a_ga
 
 @pytest.mark.parametrize(
     ("keyframe_seconds", "durations", "target"),
-    [(3.0, [3.0, 3.0, 3.0], 3), (1.0, [2.0, 2.0, 2.0, 2.0, 1.0], 2)],
+    [
+        (3.0, [3.0, 3.0, 3.0], 3),
+        (1.0, [2.0, 2.0, 2.0, 2.0, 1.0], 3),
+        # Two 1.8 s groups would make 3.6 s, past the bound: each starts a segment of its own.
+        (1.8, [1.8, 1.8, 1.8, 1.8, 1.8], 3),
+        # Keyframes further apart than the bound: the first segment declares a larger one.
+        (4.0, [4.0, 4.0, 1.0], 4),
+    ],
 )
-def test_segments_are_cut_at_keyframes_at_least_two_seconds_apart(
+def test_segments_are_cut_at_keyframes_within_a_target_duration_that_never_changes(
     recordings, tmp_path, keyframe_seconds, durations, target
 ):
-    feed(recordings(WEBM, keyframe_seconds=keyframe_seconds), tmp_path)
+    playlists: list[str] = []  # the playlist as players saw it after each segment
+    feed(
+        recordings(WEBM, keyframe_seconds=keyframe_seconds),
+        tmp_path,
+        on_segment=lambda _event: playlists.append((tmp_path / "index.m3u8").read_text()),
+    )
+    ingest.close_playlist(tmp_path)
+    playlists.append((tmp_path / "index.m3u8").read_text())
 
     playlist = read_playlist(tmp_path / "index.m3u8")
-    assert [s.duration for s in playlist.segments] == durations
-    assert playlist.target_duration == target
+    assert [s.duration for s in playlist.segments] == pytest.approx(durations, abs=1e-6)
+    assert len(playlists) == len(durations) + 1
+    for text in playlists:
+        assert text.count("#EXT-X-TARGETDURATION:") == 1
+        assert f"#EXT-X-TARGETDURATION:{target}\n" in text
+        extinfs = [float(line[8:].rstrip(",")) for line in text.splitlines() if "#EXTINF:" in line]
+        assert max(extinfs) <= target
+
+
+def test_a_reconnect_keeps_the_target_duration_the_playlist_declared(
+    recordings, short_recording, tmp_path
+):
+    feed(short_recording, tmp_path, pieces=5)
+    assert read_playlist(tmp_path / "index.m3u8").target_duration == 3
+    # The teacher comes back with keyframes 4 s apart: the declared bound stays (a player may
+    # keep the first value it read); the longer segments are what the sender allows.
+    feed(recordings(WEBM, keyframe_seconds=4.0), tmp_path)
+    playlist = read_playlist(tmp_path / "index.m3u8")
+    assert playlist.target_duration == 3
+    assert [s.duration for s in playlist.segments] == [2.0, 2.0, 1.0, 4.0, 4.0, 1.0]
+
+
+def test_closing_declares_the_replay_vod_with_the_same_segments_and_reopening_undoes_it(
+    recordings, tmp_path
+):
+    feed(recordings(WEBM), tmp_path)
+    live = (tmp_path / "index.m3u8").read_text()
+
+    closed = ingest.close_playlist(tmp_path)
+
+    text = (tmp_path / "index.m3u8").read_text()
+    assert "#EXT-X-PLAYLIST-TYPE:VOD\n" in text and "EVENT" not in text
+    assert text.endswith("#EXT-X-ENDLIST\n")
+    # Nothing else changed: the same header values, the same segments in the same order.
+    assert text == live.replace("PLAYLIST-TYPE:EVENT", "PLAYLIST-TYPE:VOD") + "#EXT-X-ENDLIST\n"
+    assert (closed.playlist_type, closed.ended, closed.target_duration) == ("VOD", True, 3)
+    assert ingest.close_playlist(tmp_path) == closed  # again: nothing changes
+
+    reopened = ingest.reopen_playlist(tmp_path)
+    assert (reopened.playlist_type, reopened.ended) == ("EVENT", False)
+    assert (tmp_path / "index.m3u8").read_text() == live
 
 
 class Crash(Exception):
@@ -160,6 +226,82 @@ def test_recovery_closes_a_playlist_cut_mid_segment_at_the_last_complete_segment
     assert sorted(p.name for p in tmp_path.glob("*seg-*")) == ["seg-00000.ts", "seg-00001.ts"]
 
 
+def crashed_before_listing(out_dir: Path, listed: int, *, keep: int) -> list[Segment]:
+    """Make a finished ingest look like one that died after writing segment files it had not
+    listed yet: the playlist names the first `listed` segments; only `keep` files remain."""
+    written = read_playlist(out_dir / "index.m3u8").segments
+    for segment in written[keep:]:
+        (out_dir / segment.uri).unlink()
+    write_media_playlist(out_dir / "index.m3u8", written[:listed], ended=False, vod=False, target=3)
+    return written
+
+
+def test_recovery_lists_a_complete_segment_the_playlist_had_not_named_yet(recordings, tmp_path):
+    feed(recordings(WEBM), tmp_path)
+    written = crashed_before_listing(tmp_path, listed=2, keep=4)
+    # seg-00002 was complete (renamed) but not listed; seg-00003 was being written, cut short.
+    (tmp_path / "seg-00003.ts").rename(tmp_path / ".seg-00003.ts.part")
+    part = tmp_path / ".seg-00003.ts.part"
+    part.write_bytes(part.read_bytes()[: part.stat().st_size // 2])
+
+    playlist = ingest.recover_playlist(tmp_path)
+
+    assert (playlist.ended, playlist.playlist_type, playlist.target_duration) == (True, "VOD", 3)
+    assert [(s.uri, s.duration) for s in playlist.segments] == [
+        (s.uri, s.duration) for s in written[:3]
+    ]
+    assert [s.duration for s in playlist.segments] == [2.0, 2.0, 2.0]
+    assert not list(tmp_path.glob(".seg-*"))  # only the segment cut short is gone
+    timeline = 0.0
+    for segment in playlist.segments:
+        clock, picture, sound = decoded(tmp_path / segment.uri)
+        assert clock == pytest.approx(timeline, abs=0.1)  # nothing missing, nothing twice
+        assert picture == pytest.approx(segment.duration, abs=0.05)
+        assert sound == pytest.approx(segment.duration, abs=0.1)
+        timeline += segment.duration
+
+
+def test_recovery_measures_a_last_unlisted_segment_from_its_own_pictures(recordings, tmp_path):
+    feed(recordings(WEBM), tmp_path)
+    crashed_before_listing(tmp_path, listed=4, keep=5)
+
+    playlist = ingest.recover_playlist(tmp_path)
+
+    assert [s.uri for s in playlist.segments] == [f"seg-{n:05d}.ts" for n in range(5)]
+    assert [s.duration for s in playlist.segments] == pytest.approx([2, 2, 2, 2, 1], abs=0.001)
+    assert playlist.duration == pytest.approx(9.0, abs=0.001)
+    _clock, picture, sound = decoded(tmp_path / "seg-00004.ts")
+    assert (picture, sound) == (pytest.approx(1.0, abs=0.05), pytest.approx(1.0, abs=0.1))
+
+
+def test_an_unlisted_first_segment_after_a_reconnect_keeps_its_discontinuity(
+    recordings, short_recording, tmp_path
+):
+    feed(short_recording, tmp_path, pieces=5)  # seg-00000..00002
+    feed(recordings(WEBM), tmp_path)  # the reconnect: seg-00003 onwards
+    crashed_before_listing(tmp_path, listed=3, keep=4)
+
+    playlist = ingest.recover_playlist(tmp_path)
+
+    assert [s.discontinuity for s in playlist.segments] == [False, False, False, True]
+    assert [s.duration for s in playlist.segments] == [2.0, 2.0, 1.0, 2.0]
+    assert decoded(tmp_path / "seg-00003.ts")[0] == pytest.approx(0.0, abs=0.1)
+
+
+def test_an_ingest_that_resumes_first_lists_what_the_dead_one_left(recordings, tmp_path):
+    feed(recordings(WEBM), tmp_path)
+    crashed_before_listing(tmp_path, listed=1, keep=2)  # seg-00001 complete, unlisted
+    feed(recordings(WEBM), tmp_path)  # the teacher is back before recovery ran
+
+    playlist, _segments = check_playlist(tmp_path, seconds=4 + 9, ended=False)
+    assert [s.uri for s in playlist.segments][:3] == [
+        "seg-00000.ts",
+        "seg-00001.ts",
+        "seg-00002.ts",
+    ]
+    assert [s.discontinuity for s in playlist.segments].index(True) == 2
+
+
 def test_recovery_leaves_a_playlist_alone_while_an_ingest_is_writing_it(tmp_path):
     with ingest.playlist_lock(tmp_path), pytest.raises(ingest.IngestBusy):
         ingest.recover_playlist(tmp_path)
@@ -175,12 +317,12 @@ def test_a_stream_without_sound_still_goes_live(lesson_video, tmp_path):
 
 def test_video_that_is_not_h264_or_not_video_is_refused_with_a_message(tmp_path):
     vp8 = make_test_video(tmp_path / "vp8.webm", seconds=1, width=160, height=90)
-    with pytest.raises(MediaRefused) as refused:
+    with translation.override("en"), pytest.raises(MediaRefused) as refused:
         feed(vp8.read_bytes(), tmp_path / "vp8")
     assert refused.value.message == (
         "The live video must be H.264. Choose another format or use OBS."
     )
-    with pytest.raises(MediaRefused) as refused:
+    with translation.override("en"), pytest.raises(MediaRefused) as refused:
         feed(b"not a video at all" * 1000, tmp_path / "junk")
     assert refused.value.message == "The live video could not be read."
     assert not (tmp_path / "vp8" / "index.m3u8").exists()

@@ -477,7 +477,7 @@ def test_obs_stream_through_nginx_becomes_live_then_the_replay(
     assert path == Path(settings.MEDIA_ROOT) / "live" / str(session.pk) / "index.m3u8"
     playlist = read_playlist(path)
     assert playlist.ended
-    assert playlist.playlist_type == "EVENT"
+    assert playlist.playlist_type == "VOD"  # the replay: closed, declared VOD
     assert playlist.duration == pytest.approx(10.0, abs=0.2)
     assert done.recording.duration_seconds == pytest.approx(playlist.duration, abs=0.001)
     assert playlist.target_duration >= max(s.duration for s in playlist.segments)
