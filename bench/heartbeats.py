@@ -1,21 +1,24 @@
-"""Heartbeats at 8:00: how many per second the endpoint accepts, batched and one per request.
+"""Heartbeats at 8:00: how many per second the endpoint accepts, the player's way and batched.
 
 On PostgreSQL + Redis, the way a district runs: creates a throwaway database
 (BENCH_DATABASE_URL, default postgres://postgres@127.0.0.1:5432/bench_heartbeats), migrates
 it, creates the students and a session of today, gives each student a watch token (what
 the player fetches once per page), starts uvicorn (2 workers) with REDIS_URL (default
 redis://127.0.0.1:6379/13), then keeps CONNECTIONS keep-alive connections busy posting
-heartbeats for a fixed time: first one heartbeat per request, then BATCH heartbeats per
-request (what the player does: a batch every 20 s). Twice: through the app as config.asgi
-serves it ("view": the Django view), then behind eschool.watching.asgi's fast path
-("fast"). Then folds what was received into watch sections in this process and checks
-every accepted section is there.
+heartbeats for a fixed time: first one heartbeat per request (what the player sends: one
+batch every 20 s holds the one heartbeat of those 20 s), then BATCH heartbeats per request
+(a player that was offline, or a client that batches harder). Twice: through Django alone
+("view": config.asgi.build_application(django_asgi_app)), then through the application
+config.asgi serves ("fast": the fast path of eschool.watching.asgi in front of Django).
+Then folds what was received into watch sections in this process and checks every
+accepted section is there.
 Without PostgreSQL or Redis it prints why and exits 0.
 
     .venv/bin/python bench/heartbeats.py [--quick]
 
-Prints `name: value` lines, the ratios (fast path to view, batched to single), and
-heartbeats_per_second (the app as config.asgi serves it, batched) last.
+Prints `name: value` lines, the ratios (fast path to view, batched to single), viewers per
+worker at the player's batching, and heartbeats_per_second (config.asgi's application, one
+heartbeat per request as the player sends them) last.
 """
 
 import argparse
@@ -37,14 +40,15 @@ DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/bench_heartbeats"
 DEFAULT_REDIS = "redis://127.0.0.1:6379/13"
 WORKERS = 2
 BATCH = 10
+PLAYER_BATCH = 1  # static/js/watch-time.js: one heartbeat per 20 s tick, sent as one batch
+PLAYER_INTERVAL_S = 20
 
 
-def fast_application():
-    """config.asgi's app behind eschool.watching.asgi's fast path (uvicorn --factory)."""
-    from config.asgi import application
-    from eschool.watching.asgi import heartbeats_fast_path
+def view_application():
+    """Django alone behind the router, without the fast path (uvicorn --factory)."""
+    from config.asgi import build_application, django_asgi_app
 
-    return heartbeats_fast_path(application)
+    return build_application(django_asgi_app)
 
 
 def redis_problem(url: str) -> str | None:
@@ -221,15 +225,15 @@ def main() -> int:
 
         results = {}
         for name, app in (
-            ("view", ("config.asgi:application",)),
             (
-                "fast",
-                ("--factory", "--app-dir", str(ROOT / "bench"), "heartbeats:fast_application"),
+                "view",
+                ("--factory", "--app-dir", str(ROOT / "bench"), "heartbeats:view_application"),
             ),
+            ("fast", ("config.asgi:application",)),
         ):
             port = free_port()
             server = start_server(port, env, app=app, workers=WORKERS, extra=("--backlog", "4096"))
-            for batch in (1, BATCH):
+            for batch in (PLAYER_BATCH, BATCH):
                 results[name, batch] = asyncio.run(
                     hammer(
                         port, session_id, tokens, batch=batch, seconds=seconds,
@@ -254,23 +258,29 @@ def main() -> int:
         print(f"connections: {connections}")
         print(f"viewers: {students}")
         print(f"seconds_per_phase: {seconds:.0f}")
+        print(f"player_batch_size: {PLAYER_BATCH}")
         print(f"batch_size: {BATCH}")
         for name in ("view", "fast"):
-            for batch in (1, BATCH):
-                label = "single" if batch == 1 else "batched"
+            for batch in (PLAYER_BATCH, BATCH):
+                label = "player" if batch == PLAYER_BATCH else "batched"
                 print(f"{name}_{label}_requests_per_second: {rate(name, batch, 0):.0f}")
                 print(f"{name}_{label}_heartbeats_per_second: {rate(name, batch):.0f}")
         print(f"errors: {errors}")
-        print(f"viewers_at_one_batch_per_20s_view: {rate('view', BATCH, 0) * 20:.0f}")
-        print(f"viewers_at_one_batch_per_20s_fast: {rate('fast', BATCH, 0) * 20:.0f}")
         print(f"batches_folded: {report.batches} of {pending}")
         print(f"sections_folded: {report.sections}")
         print(f"fold_seconds: {fold_seconds:.2f}")
         print(f"fold_heartbeats_per_second: {report.beats / fold_seconds:.0f}")
         print(f"fold_sections_per_second: {report.sections / fold_seconds:.0f}")
-        print(f"fast_path_to_view: {rate('fast', BATCH) / rate('view', BATCH):.1f}")
-        print(f"batched_to_single: {rate('view', BATCH) / rate('view', 1):.1f}")
-        print(f"heartbeats_per_second: {rate('view', BATCH):.0f}")
+        print(
+            f"fast_path_to_view_player: {rate('fast', PLAYER_BATCH) / rate('view', PLAYER_BATCH):.1f}"
+        )
+        print(f"fast_path_to_view_batched: {rate('fast', BATCH) / rate('view', BATCH):.1f}")
+        print(f"batched_to_player_fast: {rate('fast', BATCH) / rate('fast', PLAYER_BATCH):.1f}")
+        # A viewer sends one request per PLAYER_INTERVAL_S: what a worker sustains.
+        for name in ("view", "fast"):
+            viewers = rate(name, PLAYER_BATCH, 0) * PLAYER_INTERVAL_S / WORKERS
+            print(f"viewers_per_worker_{name}: {viewers:.0f}")
+        print(f"heartbeats_per_second: {rate('fast', PLAYER_BATCH):.0f}")
         expected = len(accepted)
         if stored != expected or errors:
             print(

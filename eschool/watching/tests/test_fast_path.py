@@ -7,6 +7,7 @@ import pytest
 from asgiref.sync import async_to_sync
 from django.conf import settings
 from django.core.asgi import get_asgi_application
+from django.utils import translation
 
 from eschool.watching import buffer
 from eschool.watching.asgi import heartbeats_fast_path
@@ -19,6 +20,12 @@ pytestmark = pytest.mark.django_db
 
 def call(app, body: bytes, path="/watch/heartbeats", method="POST"):
     """(status, decoded JSON body) of one HTTP request through the ASGI app."""
+    status, _headers, data = call_with_headers(app, body, path=path, method=method)
+    return status, data
+
+
+def call_with_headers(app, body: bytes, path="/watch/heartbeats", method="POST"):
+    """(status, {header name: value}, decoded JSON body) of one HTTP request."""
     scope = {
         "type": "http",
         "asgi": {"version": "3.0"},
@@ -45,11 +52,13 @@ def call(app, body: bytes, path="/watch/heartbeats", method="POST"):
     async def send(message):
         if message["type"] == "http.response.start":
             answer["status"] = message["status"]
+            answer["headers"] = {k.decode().lower(): v.decode() for k, v in message["headers"]}
         elif message["type"] == "http.response.body":
             answer["body"] = answer.get("body", b"") + message.get("body", b"")
 
     async_to_sync(app)(scope, receive, send)
-    return answer["status"], json.loads(answer["body"]) if answer.get("body") else None
+    data = json.loads(answer["body"]) if answer.get("body") else None
+    return answer["status"], answer["headers"], data
 
 
 @pytest.fixture
@@ -57,6 +66,35 @@ def app():
     if not settings.REDIS_URL:
         pytest.skip("the fast path exists only with Redis (REDIS_URL)")
     return heartbeats_fast_path(get_asgi_application())
+
+
+def test_the_served_application_takes_the_fast_path_on_redis(lesson, student):
+    """config.asgi's application as uvicorn serves it: on Redis a valid batch never reaches
+    Django (none of its middleware's headers), on the embedded default it is Django's app."""
+    from config.asgi import application, django_asgi_app
+
+    http = application.application_mapping["http"]
+    if not settings.REDIS_URL:
+        assert http is django_asgi_app
+        return
+    assert http is not django_asgi_app
+    body = json.dumps(
+        {"token": token_for(student, lesson), "beats": [beat(lesson, "s1", 0, 0, 0)]}
+    ).encode()
+    status, headers, data = call_with_headers(application, body)
+    assert (status, data) == (202, {"accepted": 1})
+    assert headers == {
+        "content-type": "application/json",
+        "content-length": "15",
+        "cache-control": "no-store",
+    }
+    assert buffer.pending_count() == 1
+    # A refusal is Django's own answer, through its middleware.
+    status, headers, data = call_with_headers(application, b"{not json")
+    with translation.override("zh-hans"):
+        expected = translation.gettext("The batch is not valid JSON.")
+    assert (status, data) == (400, {"error": expected})
+    assert headers["x-frame-options"] == "DENY"
 
 
 def test_without_redis_there_is_no_fast_path(settings):
