@@ -19,6 +19,13 @@ from eschool.safety.ratelimit import allow
 
 # Closed before accepting: the session does not exist or the visitor may not read its chat.
 CLOSE_NOT_ALLOWED = 4403
+# Closed after a hello past the per-user limit: the page reconnects later, with backoff.
+CLOSE_TOO_MANY_HELLOS = 4429
+# (hellos, seconds). Each hello reads the database: a page says it once per connection.
+# Per socket, a looping page is ignored; per user, across all their tabs and devices, so
+# opening more sockets does not multiply what one person may ask for.
+HELLO_PER_SOCKET = (5, 10)
+HELLO_PER_USER = (10, 10)
 
 
 class ChatConsumer(AsyncJsonWebsocketConsumer):
@@ -64,10 +71,17 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
     async def receive_json(self, content, **kwargs):
         if not isinstance(content, dict):
             return
+        # Refusals made here (not in a service) are in the visitor's language too.
+        with translation.override(self.language):
+            await self._receive(content)
+
+    async def _receive(self, content):
         kind = content.get("type")
         if kind == "hello":
-            # Each hello reads the database: a page says it once per connection, a loop more.
-            if await database_sync_to_async(allow)(self.channel_name, "chat-hello", 5, 10):
+            answered = await database_sync_to_async(self._hello_allowed)()
+            if answered is None:
+                await self.close(code=CLOSE_TOO_MANY_HELLOS)
+            elif answered:
                 await self._hello(content.get("after"))
         elif kind == "post":
             await self._post(content)
@@ -75,6 +89,17 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
             await self._moderate(kind, content)
 
     # Client -> server ---------------------------------------------------------------------
+
+    def _hello_allowed(self) -> bool | None:
+        """True to answer, False to ignore (this socket loops), None to close (the user's
+        sockets together passed their limit)."""
+        if not allow(self.channel_name, "chat-hello", *HELLO_PER_SOCKET):
+            return False
+        if self.user.is_authenticated and not allow(
+            f"u{self.user.pk}", "chat-hello-user", *HELLO_PER_USER
+        ):
+            return None
+        return True
 
     async def _hello(self, after):
         try:

@@ -332,3 +332,125 @@ def test_binary_frames_and_broken_json_are_ignored(layer, lesson, student):
         await pupil.close()
 
     async_to_sync(scenario)()
+
+
+def test_the_teacher_pins_a_question_and_marks_it_answered_and_the_student_sees_it(
+    layer, lesson, student, teacher
+):
+    student_cookie, teacher_cookie = cookie_of(student), cookie_of(teacher)
+
+    async def scenario():
+        pupil, master = Chat(lesson.pk, student_cookie), Chat(lesson.pk, teacher_cookie)
+        await pupil.open()
+        await master.open()
+        _ack, asked = await posted(pupil, "分母不同怎么加？", kind="question")
+        question = asked["message"]["id"]
+        assert (asked["message"]["kind"], asked["message"]["pinned"]) == ("question", False)
+        await master.receive()
+        await master.socket.send_json_to({"type": "pin", "id": question, "value": True})
+        assert await pupil.receive() == {"type": "pinned", "id": question, "pinned": True}
+        assert await master.receive() == {"type": "pinned", "id": question, "pinned": True}
+        await master.socket.send_json_to({"type": "answered", "id": question, "value": True})
+        assert await pupil.receive() == {"type": "answered", "id": question, "answered": True}
+        assert await master.receive() == {"type": "answered", "id": question, "answered": True}
+        # Unpinned later: the student sees that too.
+        await master.socket.send_json_to({"type": "pin", "id": question, "value": False})
+        assert await pupil.receive() == {"type": "pinned", "id": question, "pinned": False}
+        await master.receive()
+        # A chat message is not a question.
+        _ack, chat = await posted(pupil, "谢谢老师")
+        await master.receive()
+        await master.socket.send_json_to(
+            {"type": "answered", "id": chat["message"]["id"], "value": True}
+        )
+        assert await master.receive() == {
+            "type": "error",
+            "message": "Only questions are marked answered.",
+        }
+        # A tab that comes back after the question learns it was answered (and not pinned).
+        back = Chat(lesson.pk, student_cookie)
+        state = (await back.open(after=chat["message"]["id"]))["state"]
+        assert state == {"hidden": [], "pinned": [], "answered": [question]}
+        # A new tab gets the question with its flags.
+        fresh = Chat(lesson.pk, student_cookie)
+        first = (await fresh.open())["messages"][0]
+        assert (first["id"], first["pinned"], first["answered"]) == (question, False, True)
+        for chat_socket in (fresh, back, pupil, master):
+            await chat_socket.close()
+
+    async_to_sync(scenario)()
+    stored = Message.objects.get(kind="question")
+    assert (stored.pinned, stored.answered) == (False, True)
+
+
+def test_the_rate_limit_is_per_user_across_their_sockets(layer, lesson, student, teacher, settings):
+    """Three messages per 10 s per user, counted in the shared cache (local memory on the
+    embedded default, Redis when REDIS_URL is set): a second tab does not double it."""
+    settings.ESCHOOL_CHAT_RATE_LIMITS = ((3, 10),)
+    student_cookie, teacher_cookie = cookie_of(student), cookie_of(teacher)
+    too_fast = "You are writing too fast. Wait a few seconds, then send again."
+
+    async def scenario():
+        phone, laptop = Chat(lesson.pk, student_cookie), Chat(lesson.pk, student_cookie)
+        master = Chat(lesson.pk, teacher_cookie)
+        for chat_socket in (phone, laptop, master):
+            await chat_socket.open()
+
+        async def from_phone_seen_on_laptop(text):
+            await posted(phone, text)
+            assert texts([await laptop.receive()]) == [text]
+            assert texts([await master.receive()]) == [text]
+
+        await from_phone_seen_on_laptop("一")
+        await from_phone_seen_on_laptop("二")
+        _ack, _message = await posted(laptop, "三")
+        assert texts([await phone.receive()]) == ["三"]
+        assert texts([await master.receive()]) == ["三"]
+        for chat_socket in (laptop, phone):
+            await chat_socket.post("四", client_id=f"four-{id(chat_socket)}")
+            assert await chat_socket.receive() == {
+                "type": "error",
+                "message": too_fast,
+                "client_id": f"four-{id(chat_socket)}",
+            }
+        # Someone else is not slowed down by this student.
+        _ack, reply = await posted(master, "慢一点")
+        assert reply["message"]["text"] == "慢一点"
+        for chat_socket in (phone, laptop, master):
+            await chat_socket.close()
+
+    async_to_sync(scenario)()
+    assert list(Message.objects.order_by("pk").values_list("text", flat=True)) == [
+        "一",
+        "二",
+        "三",
+        "慢一点",
+    ]
+
+
+def test_hellos_are_limited_per_user_across_sockets(layer, lesson, student, teacher, settings):
+    """A page says hello once per connection; a user whose tabs loop on hello are closed with
+    4429 (the page reconnects with backoff) once they pass the limit across all their tabs."""
+    from eschool.chat import consumers
+
+    student_cookie, teacher_cookie = cookie_of(student), cookie_of(teacher)
+    per_user = consumers.HELLO_PER_USER[0]
+
+    async def scenario():
+        tabs = [Chat(lesson.pk, student_cookie) for _ in range(per_user + 1)]
+        for tab in tabs[:per_user]:
+            await tab.open()  # one hello each: all answered
+        last = tabs[per_user]
+        await last.open(hello=False)
+        await last.socket.send_json_to({"type": "hello", "after": None})
+        assert await last.socket.receive_output(timeout=WAIT) == {
+            "type": "websocket.close",
+            "code": consumers.CLOSE_TOO_MANY_HELLOS,
+        }
+        # The teacher's own tab is not affected.
+        master = Chat(lesson.pk, teacher_cookie)
+        assert (await master.open())["moderator"] is True
+        for tab in [*tabs[:per_user], master]:
+            await tab.close()
+
+    async_to_sync(scenario)()
