@@ -192,6 +192,33 @@ def _homeroom_of(person: User) -> str:
     return str(student.homeroom)
 
 
+# Where a viewer stopped ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ResumePoint:
+    position: float  # seconds into the replay
+    seen_ms: int  # the server's clock when it was last heard of (ms since the epoch)
+
+
+def resume_point(*, user, session_id: int) -> ResumePoint | None:
+    """Where `user` last was in the session's replay, on any device; None if nowhere. One query.
+
+    The end of the replay section heard of last, so a student who stops on the phone
+    continues on the laptop. As old as the last fold (every minute): the page compares it
+    with what this browser kept (replay-tools.js) and takes the later.
+    """
+    if not getattr(user, "is_authenticated", False):
+        return None
+    row = (
+        WatchSection.objects.filter(user=user, session_id=session_id, mode=Mode.REPLAY)
+        .order_by("-last_seen", "-pk")
+        .values_list("end_s", "last_seen")
+        .first()
+    )
+    return ResumePoint(position=row[0], seen_ms=row[1]) if row else None
+
+
 # A learner's own history --------------------------------------------------------------------
 
 

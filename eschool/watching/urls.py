@@ -6,6 +6,7 @@ app_name = "watching"
 urlpatterns = [
     path("heartbeats", views.heartbeats, name="heartbeats"),
     path("sessions/<int:pk>/token.json", views.watch_token, name="token"),
+    path("sessions/<int:pk>/resume.json", views.resume_json, name="resume"),
     path("sessions/<int:pk>/viewers.json", views.viewers_json, name="viewers_json"),
     path("sessions/<int:pk>/viewers/", views.viewers_fragment, name="viewers"),
     path("sessions/<int:pk>/attendance/", views.attendance, name="attendance"),

@@ -94,6 +94,25 @@ def watch_token(request, pk: int):
 
 @require_GET
 @never_cache
+def resume_json(request, pk: int):
+    """GET /watch/sessions/<pk>/resume.json -> {"signed_in", "position", "seen_at"}.
+
+    Where the logged-in viewer stopped in the replay (any device), for "Continue from";
+    nulls for visitors, whose place is kept by their browser alone. Only one's own
+    position, so nothing to refuse: an unknown session is simply nowhere.
+    """
+    point = selectors.resume_point(user=request.user, session_id=pk)
+    return JsonResponse(
+        {
+            "signed_in": request.user.is_authenticated,
+            "position": round(point.position, 1) if point else None,
+            "seen_at": point.seen_ms if point else None,
+        }
+    )
+
+
+@require_GET
+@never_cache
 def viewers_json(request, pk: int):
     """GET /watch/sessions/<pk>/viewers.json -> {"viewers": N}; 404 unless one manages the session."""
     session = selectors.session_get_for_viewer_count(user=request.user, session_id=pk)

@@ -1,9 +1,16 @@
 // Beside a replay (live/_replay_tools.html): playback speed, "continue from mm:ss" where this
-// viewer stopped (kept in this browser per session), and chapters that seek the video.
+// viewer stopped, and chapters that seek the video. Where one stopped: for a logged-in viewer
+// the server's record (/watch/sessions/<pk>/resume.json, from their heartbeats on any device)
+// or this browser's, whichever is later; for a visitor, this browser's (localStorage).
 // Chapters are added and removed with htmx, which swaps the list; clicks are caught on the
 // surrounding box so the new buttons work too.
+// A page that was live when it opened (loaded by live/_player.html too) has no tools yet: when
+// its player turns to the replay (data-mode="replay"), the tools are taken from the page as
+// the server now renders it, so speed, chapters and "continue from" come without a reload.
 (function () {
   "use strict";
+  if (window.eschoolReplayTools) { return; }  // included by the player and by the tools
+  window.eschoolReplayTools = true;
   var SPEED_KEY = "eschool-replay-speed";
   var POSITION_KEY = "eschool-replay-position:";
   var SAVE_EVERY_MS = 5000;
@@ -65,23 +72,50 @@
     // Resume where this viewer stopped ------------------------------------
     var resume = box.querySelector(".replay-resume");
     var resumeButton = resume && resume.querySelector("button");
-    var savedAt = parseFloat(stored(positionKey));
-    if (resume && savedAt > 5) {
-      resumeButton.textContent = box.getAttribute("data-resume-text").replace("%(time)s", clock(savedAt));
-      resumeButton.setAttribute("data-at", String(Math.floor(savedAt)));
+    function offer(at) {
+      // Not at the very start, and not at the end of a replay watched to its end.
+      if (!resume || !(at > 5) || (video.duration && at > video.duration - 5)) { return; }
+      resumeButton.textContent = box.getAttribute("data-resume-text").replace("%(time)s", clock(at));
+      resumeButton.setAttribute("data-at", String(Math.floor(at)));
       resume.hidden = false;
     }
+    // {at: seconds, t: when (ms)}; a plain number is what earlier versions stored.
+    function local() {
+      var raw = stored(positionKey);
+      if (!raw) { return null; }
+      try {
+        var kept = JSON.parse(raw);
+        return typeof kept === "number" ? { at: kept, t: 0 } : kept;
+      } catch (e) { return null; }
+    }
+    function keep(at) { store(positionKey, JSON.stringify({ at: Math.floor(at), t: Date.now() })); }
+    var here = local();
+    fetch("/watch/sessions/" + pk + "/resume.json", { credentials: "same-origin", headers: { Accept: "application/json" } })
+      .then(function (answer) { return answer.ok ? answer.json() : null; })
+      .catch(function () { return null; })
+      .then(function (server) {
+        var at = here ? here.at : null;
+        if (server && server.signed_in && server.position !== null && (!here || server.seen_at > here.t)) {
+          at = server.position;
+        }
+        if (video.currentTime < 1) { offer(at); }  // not once the viewer has started elsewhere
+      });
+    video.addEventListener("loadedmetadata", function () {
+      var at = parseFloat(resumeButton && resumeButton.getAttribute("data-at"));
+      if (resume && !resume.hidden && video.duration && at > video.duration - 5) { resume.hidden = true; }
+    });
     var lastSaved = 0;
     video.addEventListener("timeupdate", function () {
       var now = Date.now();
       if (now - lastSaved < SAVE_EVERY_MS || !video.currentTime) { return; }
       lastSaved = now;
-      store(positionKey, String(Math.floor(video.currentTime)));
+      keep(video.currentTime);
     });
     video.addEventListener("pause", function () {
-      if (video.currentTime) { store(positionKey, String(Math.floor(video.currentTime))); }
+      if (video.currentTime) { keep(video.currentTime); }
     });
-    video.addEventListener("ended", function () { store(positionKey, null); });
+    // Watched to the end: nothing to continue here, whatever another device said earlier.
+    video.addEventListener("ended", function () { keep(0); });
 
     // Clicks: speed buttons, resume, chapters, "use the current time" --------
     box.addEventListener("click", function (event) {
@@ -116,8 +150,74 @@
     });
   }
 
+  function setupOnce(box) {
+    if (box.getAttribute("data-ready")) { return; }
+    box.setAttribute("data-ready", "1");
+    setup(box);
+  }
+
+  // Live -> replay without a reload ------------------------------------------
+  var TOOLS_TRIES = 6;
+  var TOOLS_RETRY_MS = 10000;  // the page may come from a cache up to a minute old
+
+  function addStylesheet(from) {
+    var link = from.querySelector('link[rel="stylesheet"][href*="replays"]');
+    if (link && !document.querySelector('link[href="' + link.getAttribute("href") + '"]')) {
+      document.head.appendChild(document.importNode(link, true));
+    }
+  }
+
+  function withHtmx(from, box) {
+    // The chapter form (teachers) posts with htmx, which a live page did not load.
+    if (window.htmx) { window.htmx.process(box); return; }
+    var tag = from.querySelector('script[src*="htmx"]');
+    if (!tag) { return; }
+    var script = document.createElement("script");
+    script.src = tag.getAttribute("src");
+    script.onload = function () { if (window.htmx) { window.htmx.process(box); } };
+    document.head.appendChild(script);
+  }
+
+  function fetchTools(root, attempt) {
+    fetch(window.location.pathname + window.location.search, { credentials: "same-origin", cache: "no-store" })
+      .then(function (answer) { return answer.ok ? answer.text() : ""; })
+      .catch(function () { return ""; })
+      .then(function (html) {
+        if (document.querySelector(".replay-tools")) { return; }
+        var page = new DOMParser().parseFromString(html, "text/html");
+        var found = page.querySelector(".replay-tools");
+        if (!found) {
+          if (attempt + 1 < TOOLS_TRIES) {
+            window.setTimeout(function () { fetchTools(root, attempt + 1); }, TOOLS_RETRY_MS);
+          }
+          return;
+        }
+        var box = document.importNode(found, true);
+        var frame = root.querySelector(".live-frame");
+        frame.parentNode.insertBefore(box, frame.nextSibling);
+        addStylesheet(page);
+        setupOnce(box);
+        withHtmx(page, box);
+      });
+  }
+
+  function awaitReplay(root, video) {
+    function check() {
+      if (video.getAttribute("data-mode") !== "replay" || document.querySelector(".replay-tools")) { return false; }
+      fetchTools(root, 0);
+      return true;
+    }
+    var observer = new MutationObserver(function () { if (check()) { observer.disconnect(); } });
+    observer.observe(video, { attributes: true, attributeFilter: ["data-mode"] });
+  }
+
   function start() {
-    Array.prototype.forEach.call(document.querySelectorAll(".replay-tools"), setup);
+    Array.prototype.forEach.call(document.querySelectorAll(".replay-tools"), setupOnce);
+    var root = document.getElementById("live");
+    var video = root && root.querySelector("video[data-session-id]");
+    if (video && !document.querySelector(".replay-tools") && root.querySelector(".live-frame")) {
+      awaitReplay(root, video);
+    }
   }
   if (document.readyState === "loading") {
     document.addEventListener("DOMContentLoaded", start);
