@@ -22,6 +22,18 @@ def chapters_of(recording: Recording) -> list:
     return list(Chapter.objects.filter(recording=recording).order_by("at_seconds", "pk"))
 
 
+def public_playlist_paths(sessions, *, at=None) -> dict[int, str]:
+    """playlist_paths_of for a document anyone may read (the JSON timetable): only the sessions
+    anyone may watch without an account, by the rule status.json follows (anonymous_may_watch).
+    The media files are plain files: whoever has a playlist's URL can play it, so a public
+    document must not name the live of a class whose seats are the audience."""
+    from eschool.classroom.selectors.publication import anonymous_may_watch
+
+    return playlist_paths_of(
+        session.pk for session in sessions if anonymous_may_watch(session, at=at)
+    )
+
+
 def playlist_paths_of(session_ids) -> dict[int, str]:
     """Each session's playlist, relative to MEDIA_ROOT: the live one while it is live, else
     its latest ready replay; sessions with neither are left out. One query for any number.

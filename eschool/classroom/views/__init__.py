@@ -27,7 +27,7 @@ from eschool.classroom.models import Session
 from eschool.classroom.selectors.booking import seats_as_json
 from eschool.classroom.selectors.publication import notices_of_day
 from eschool.core import timeutil
-from eschool.live.selectors import playlist_paths_of
+from eschool.live.selectors import public_playlist_paths
 
 PUBLIC_MAX_AGE = 60
 PAGE_KEY = "classroom:page:{day}:{language}:{state}:{version}"
@@ -121,23 +121,32 @@ def pick_day(request):
     return redirect("classroom:day", day=chosen)
 
 
+def _session_page(request, session: Session, template: str = "classroom/session_detail.html"):
+    return render(
+        request,
+        template,
+        {
+            "session": session,
+            "published": selectors.day_is_public(session.day),
+            "publication_moment": selectors.publication_moment(session.day),
+            "can_manage": selectors.user_manages_timetable(request.user),
+        },
+    )
+
+
 @require_GET
 def session_detail(request, pk: int):
+    # A district event is one page for all its viewers, logged in or not, cached here and
+    # by nginx or a CDN (public); its teacher and the administrators get their own.
+    shared = event_page.shared_page(request, pk, render=_session_page)
+    if shared is not None:
+        return shared
     at = timeutil.now()
     session = selectors.session_get_for_user(pk, user=request.user, at=at)
     if session is None:
         raise Http404(_("No such session."))
     public = selectors.day_is_public(session.day, at=at)
-    response = render(
-        request,
-        "classroom/session_detail.html",
-        {
-            "session": session,
-            "published": public,
-            "publication_moment": selectors.publication_moment(session.day),
-            "can_manage": selectors.user_manages_timetable(request.user),
-        },
-    )
+    response = _session_page(request, session)
     return _public_cache(response, public and not request.user.is_authenticated)
 
 
@@ -145,8 +154,9 @@ def _timetable_json(request, day: dt.date) -> bytes:
     at = timeutil.now()
     session_url = request.build_absolute_uri(reverse("classroom:session", args=[0]))[: -len("0/")]
     day_sessions = selectors.sessions_of_day(day)
-    # The live playlist while a broadcast is on, else the replay's: one query for the day.
-    playlists = playlist_paths_of(session.pk for session in day_sessions)
+    # The live playlist while a broadcast is on, else the replay's, for the sessions anyone
+    # may watch (the rule status.json follows): one query for the day.
+    playlists = public_playlist_paths(day_sessions, at=at)
     media_url = request.build_absolute_uri(settings.MEDIA_URL)
     sessions = [
         selectors.session_as_json(session, url=f"{session_url}{session.pk}/")
