@@ -9,14 +9,16 @@ Browser → server
   {"type": "stop"}                                         end the broadcast (it becomes the replay)
 
 Server → browser
-  {"type": "live"}                         accepted: media may flow
+  {"type": "live", "hls_url": url}         accepted: media may flow; the live playlist
   {"type": "segment", "count": N}          the playlist has N segments (students can watch)
   {"type": "error", "message": "…"}        in the user's language; the socket is then closed
                                            unless the message is only a warning
   {"type": "ended", "replay_url": url|null}
 
 A socket that drops without "stop" leaves the broadcast live: a new socket that sends
-"start" continues it after a discontinuity (same playlist, same replay). A second socket for
+"start" continues it after a discontinuity (same playlist, same replay). If none comes within
+services.ABANDONED_AFTER (35 s), a Huey job closes the broadcast: the replay is ready within a
+minute of the teacher closing the tab. A second socket for
 the same session takes over from the first (the teacher reloaded the page), across
 processes: the old one hears "ingest.takeover" through the channel layer and lets go.
 
@@ -41,6 +43,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from eschool.classroom.models import Session
+from eschool.core import timeutil
 from eschool.live import ingest, services
 from eschool.live.media import MediaRefused
 from eschool.live.models import Broadcast
@@ -91,6 +94,8 @@ class IngestConsumer(AsyncWebsocketConsumer):
         self.worker: asyncio.Future | None = None
         self.noted_at = 0.0
         self.finished = False
+        self.went_live = False  # this socket started (or continued) the broadcast
+        self.let_go = False  # it ended the broadcast, or another window took it over
         await self.accept()
         self.session = await database_sync_to_async(_session_for)(
             self.scope.get("user"), self.session_id
@@ -109,6 +114,8 @@ class IngestConsumer(AsyncWebsocketConsumer):
             await self.channel_layer.group_discard(ingest_group(self.session_id), self.channel_name)
         # The broadcast stays live (the teacher may come back); what arrived is kept.
         await self._stop_ingest()
+        if self.went_live and not self.let_go:
+            await database_sync_to_async(_close_later_if_abandoned)(self.broadcast.pk)
 
     # --- from the browser -----------------------------------------------------------------
 
@@ -152,10 +159,12 @@ class IngestConsumer(AsyncWebsocketConsumer):
             ingest_group(self.session_id), {"type": "ingest.takeover", "by": self.channel_name}
         )
         logger.info("live ingest: session %s starts from the browser (%s)", self.session_id, mime)
+        self.went_live = True
         self.pipe = ingest.ChunkPipe()
         self.worker = self._run_in_thread(self.pipe)
         self.noted_at = float("-inf")  # the first chunk is noted at once
-        await self.send(text_data=json.dumps({"type": "live"}))
+        hls_url = settings.MEDIA_URL + self.broadcast.hls_path
+        await self.send(text_data=json.dumps({"type": "live", "hls_url": hls_url}))
         await self.channel_layer.group_send(
             status_group(self.session_id),
             {"type": "live.status", "session": self.session_id, "status": "live"},
@@ -182,6 +191,7 @@ class IngestConsumer(AsyncWebsocketConsumer):
         if self.finished:
             return
         self.finished = True
+        self.let_go = True
         broadcast = self.broadcast or await database_sync_to_async(services.broadcast_of)(
             self.session
         )
@@ -201,6 +211,7 @@ class IngestConsumer(AsyncWebsocketConsumer):
         with translation.override(self.language):
             message = _("The broadcast continues from another window or device.")
         self.finished = True
+        self.let_go = True
         await self._stop_ingest()
         await self._send_json({"type": "error", "message": message})
         await self.close(code=CLOSE_TAKEN_OVER)
@@ -211,7 +222,7 @@ class IngestConsumer(AsyncWebsocketConsumer):
         """Run the blocking ingest in a thread of its own (never in the loop's small pool)."""
         loop = asyncio.get_running_loop()
         done = loop.create_future()
-        out_dir = services.live_dir(self.session_id)
+        out_dir = services.live_dir(self.broadcast)
         language = self.language
 
         def on_segment(event: ingest.SegmentDone) -> None:
@@ -272,6 +283,14 @@ class IngestConsumer(AsyncWebsocketConsumer):
             await self.send(text_data=json.dumps(content, ensure_ascii=False))
         except Exception:  # the socket is gone; nothing to tell
             logger.debug("live ingest: could not send %s", content.get("type"))
+
+
+def _close_later_if_abandoned(broadcast_id: int) -> None:
+    from eschool.live.tasks import close_abandoned_broadcast
+
+    close_abandoned_broadcast.schedule(
+        args=(broadcast_id, timeutil.now()), delay=services.ABANDONED_AFTER.total_seconds()
+    )
 
 
 def _settle(future: asyncio.Future, error: BaseException | None) -> None:

@@ -167,6 +167,17 @@ def playlist_lock(out_dir: Path, *, timeout: float = 10.0) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
+def writer_running(out_dir: Path) -> bool:
+    """Whether an ingest (of this process or another, browser or OBS) is writing out_dir."""
+    if not out_dir.exists():
+        return False
+    try:
+        with playlist_lock(out_dir, timeout=0):
+            return False
+    except IngestBusy:
+        return True
+
+
 def _existing(out_dir: Path) -> Playlist:
     path = out_dir / PLAYLIST
     return read_playlist(path) if path.exists() else Playlist()

@@ -26,12 +26,14 @@ class Recording(models.Model):
         _("status"), max_length=12, choices=Status.choices, default=Status.PROCESSING
     )
     progress = models.FloatField(_("progress"), default=0.0)  # 0..1
+    # Packaging runs started: a job killed mid-way is queued again, a few times at most.
+    attempts = models.PositiveSmallIntegerField(default=0, editable=False)
     error = models.TextField(_("error"), blank=True)
     source_name = models.CharField(_("file name"), max_length=255, blank=True)
     # The uploaded file waiting to be packaged, relative to ESCHOOL_PRIVATE_ROOT/uploads;
     # emptied once the job is done and the file deleted.
     upload_path = models.CharField(max_length=255, blank=True, editable=False)
-    # Relative to MEDIA_ROOT, e.g. replays/<session>/<recording>/master.m3u8.
+    # Relative to MEDIA_ROOT, e.g. replays/<session>/<recording>-<random>/master.m3u8.
     hls_path = models.CharField(_("playlist path"), max_length=255, blank=True)
     duration_seconds = models.FloatField(_("duration (seconds)"), null=True, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
@@ -61,9 +63,9 @@ def new_stream_key() -> str:
 class Broadcast(models.Model):
     """A session's live broadcast: one per session, however often the teacher reconnects.
 
-    Its playlist (MEDIA_ROOT/live/<session>/index.m3u8) is an EVENT playlist while live; when
-    the broadcast ends it is closed with #EXT-X-ENDLIST and the same URL is the replay, recorded
-    as a Recording of kind LIVE.
+    Its playlist (MEDIA_ROOT/live/<session>-<random>/index.m3u8) is an EVENT playlist while
+    live; when the broadcast ends it is closed with #EXT-X-ENDLIST (and declared VOD) and the
+    same URL is the replay, recorded as a Recording of kind LIVE.
     """
 
     class Status(models.TextChoices):
@@ -91,7 +93,8 @@ class Broadcast(models.Model):
     ended_at = models.DateTimeField(_("ended at"), null=True, blank=True)
     # When media last arrived; a LIVE broadcast silent for too long is closed by recovery.
     last_media_at = models.DateTimeField(null=True, blank=True, editable=False)
-    # Relative to MEDIA_ROOT, e.g. live/<session>/index.m3u8.
+    # Relative to MEDIA_ROOT, e.g. live/<session>-<random>/index.m3u8 (the random part keeps
+    # the URL from being guessed); chosen once, kept across reconnects.
     hls_path = models.CharField(_("playlist path"), max_length=255, blank=True)
     recording = models.OneToOneField(
         Recording,

@@ -177,7 +177,7 @@ def start_puller(broadcast: Broadcast, *, wait_for_join: float = 0.0) -> threadi
                 broadcast.pk,
                 broadcast.session_id,
                 broadcast.stream_key,
-                services.live_dir(broadcast.session_id),
+                services.live_dir(broadcast),
             ),
             name=f"rtmp-pull-{broadcast.session_id}",
             daemon=True,
@@ -211,18 +211,6 @@ def puller_of(session_id: int) -> threading.Thread | None:
         return _pullers.get(session_id)
 
 
-def _playlist_writer_running(broadcast: Broadcast) -> bool:
-    """Whether an ingest (this process's or another's, browser or OBS) is writing the playlist."""
-    out_dir = services.live_dir(broadcast.session_id)
-    if not out_dir.exists():
-        return False
-    try:
-        with ingest.playlist_lock(out_dir, timeout=0):
-            return False
-    except ingest.IngestBusy:
-        return True
-
-
 # --------------------------------------------------------------------------- the callbacks
 
 
@@ -235,14 +223,9 @@ def on_publish(request: HttpRequest) -> HttpResponse:
     broadcast = _broadcast_for(request)
     if broadcast is None:
         return _refused("unknown stream key", request)
-    if (
-        broadcast.status == Broadcast.Status.LIVE
-        and broadcast.source == Broadcast.Source.BROWSER
-        and _playlist_writer_running(broadcast)
-    ):
-        return _refused("the session is live from a browser", request)
     try:
         # The key is the credential: no user is behind nginx's call (actor None, source rtmp).
+        # Refused while a browser is broadcasting the session (BroadcastRefused).
         broadcast = services.broadcast_begin(
             actor=None, session=broadcast.session, source=Broadcast.Source.RTMP
         )
@@ -287,7 +270,7 @@ def on_update(request: HttpRequest) -> HttpResponse:
     if not _in_window(broadcast):
         return _refused("the session's window is over", request)
     # The app restarted, or the puller gave up: pick the stream up again (a discontinuity).
-    if not _playlist_writer_running(broadcast):
+    if not ingest.writer_running(services.live_dir(broadcast)):
         start_puller(broadcast)
     return HttpResponse("ok", content_type="text/plain")
 

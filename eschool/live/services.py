@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
+import secrets
+import shutil
+import time
 import uuid
 from pathlib import Path
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
@@ -22,7 +25,18 @@ from eschool.live.media import MediaRefused, package_vod, read_playlist
 from eschool.live.models import Broadcast, Chapter, Recording
 
 PROGRESS_STEP = 0.05  # the database hears about progress at most every 5 %
+# ... or at least this often (while the job moves at all): how a stalled job is told apart.
+PROGRESS_HEARTBEAT_SECONDS = 60
 UNEXPECTED_FAILURE = gettext_noop("The recording could not be processed. Please try again.")
+# A packaging job whose recording has not moved for this long is presumed dead (its worker was
+# killed, the machine restarted): it is queued again, and after PACKAGING_ATTEMPTS runs the
+# recording fails with STALLED_FAILURE. A live job reports at least every 1 % of the video or
+# every PROGRESS_HEARTBEAT_SECONDS, far less than this even for a 3-hour lesson.
+PACKAGING_STALL = dt.timedelta(minutes=20)
+PACKAGING_ATTEMPTS = 3
+STALLED_FAILURE = gettext_noop(
+    "The recording could not be processed: its job stopped several times. Please upload it again."
+)
 
 
 def user_manages_recordings(user, session: Session) -> bool:
@@ -39,7 +53,19 @@ def _upload_dir() -> Path:
 
 
 def _replay_dir(recording: Recording) -> Path:
-    return Path(settings.MEDIA_ROOT) / "replays" / str(recording.session_id) / str(recording.pk)
+    # Media files are plain files anyone may fetch who knows the URL: a random part keeps the
+    # URL from being guessed from the ids (the page, which checks who may watch, gives it).
+    return _replays_of(recording) / f"{recording.pk}-{secrets.token_hex(8)}"
+
+
+def _replays_of(recording: Recording) -> Path:
+    return Path(settings.MEDIA_ROOT) / "replays" / str(recording.session_id)
+
+
+def _remove_unfinished_packaging(recording: Recording) -> None:
+    """The work folders a dead packaging job left (package_vod publishes by renaming them)."""
+    for work in _replays_of(recording).glob(f".{recording.pk}-*.part"):
+        shutil.rmtree(work, ignore_errors=True)
 
 
 def recording_upload(*, actor, session: Session, uploaded_file) -> Recording:
@@ -64,34 +90,46 @@ def recording_upload(*, actor, session: Session, uploaded_file) -> Recording:
             )
             from eschool.live.tasks import package_recording
 
-            transaction.on_commit(lambda: package_recording(recording.pk))
+            transaction.on_commit(lambda: package_recording(recording.pk, 0))
     except BaseException:
         source.unlink(missing_ok=True)
         raise
     return recording
 
 
-def recording_package(*, recording_id: int) -> Recording:
+def recording_package(*, recording_id: int, attempt: int | None = None) -> Recording:
     """Package a recording to HLS under MEDIA_ROOT/replays/; ready, or failed with a message.
 
     The replay appears all at once or not at all (package_vod publishes atomically), and the
-    private upload is deleted whatever happens.
+    private upload is deleted whatever happens. `attempt` is how many runs the recording had
+    when this job was queued: a job queued twice (the stall check requeued one still waiting)
+    runs once; None runs whatever the count.
     """
     recording = Recording.objects.get(pk=recording_id)
     source = _upload_dir() / recording.upload_path if recording.upload_path else None
     if recording.status != Recording.Status.PROCESSING or source is None:
         return recording
+    if attempt is not None and recording.attempts != attempt:
+        return recording
+    # The claim: one run per attempt, decided by the database.
+    claimed = Recording.objects.filter(
+        pk=recording.pk, status=Recording.Status.PROCESSING, attempts=recording.attempts
+    ).update(attempts=F("attempts") + 1, progress=0.0, updated_at=timeutil.now())
+    if not claimed:
+        return recording
+    recording.refresh_from_db()
     out_dir = _replay_dir(recording)
-    reported = [recording.progress]
+    reported = [0.0, time.monotonic()]
 
     def on_progress(fraction: float) -> None:
-        if fraction < 1.0 and fraction < reported[0] + PROGRESS_STEP:
+        beat = time.monotonic() - reported[1] >= PROGRESS_HEARTBEAT_SECONDS
+        if fraction < 1.0 and fraction < reported[0] + PROGRESS_STEP and not beat:
             return
         # Never moves progress backwards, even if two workers ran the same job.
         Recording.objects.filter(
-            pk=recording.pk, status=Recording.Status.PROCESSING, progress__lt=fraction
+            pk=recording.pk, status=Recording.Status.PROCESSING, progress__lte=fraction
         ).update(progress=fraction, updated_at=timeutil.now())
-        reported[0] = fraction
+        reported[:] = [fraction, time.monotonic()]
 
     try:
         # The message is stored in English (the msgid) and translated for each reader.
@@ -120,6 +158,45 @@ def recording_package(*, recording_id: int) -> Recording:
         source.unlink(missing_ok=True)
     _save_outcome(recording)
     return recording
+
+
+def recordings_retry_stalled(*, stalled_for: dt.timedelta = PACKAGING_STALL) -> tuple[int, int]:
+    """Queue again the uploads whose packaging job stopped moving (see PACKAGING_STALL), or,
+    after PACKAGING_ATTEMPTS runs, fail them with a message the teacher sees on the upload
+    page. What the dead job left half-done is removed; nothing is ever published half-done.
+    Returns (queued again, failed)."""
+    from eschool.live.tasks import package_recording
+
+    moment = timeutil.now()
+    stalled = Recording.objects.filter(
+        kind=Recording.Kind.UPLOAD,
+        status=Recording.Status.PROCESSING,
+        updated_at__lt=moment - stalled_for,
+    ).exclude(upload_path="")
+    queued = failed = 0
+    for recording in stalled:
+        # Claimed by a conditional update: two checks at once handle a recording once.
+        unchanged = Recording.objects.filter(
+            pk=recording.pk,
+            status=Recording.Status.PROCESSING,
+            updated_at=recording.updated_at,
+        )
+        if recording.attempts >= PACKAGING_ATTEMPTS:
+            if unchanged.update(
+                status=Recording.Status.FAILED,
+                error=STALLED_FAILURE,
+                upload_path="",
+                updated_at=moment,
+            ):
+                (_upload_dir() / recording.upload_path).unlink(missing_ok=True)
+                _remove_unfinished_packaging(recording)
+                failed += 1
+        elif unchanged.update(updated_at=moment):
+            _remove_unfinished_packaging(recording)
+            pk, attempt = recording.pk, recording.attempts
+            transaction.on_commit(lambda pk=pk, attempt=attempt: package_recording(pk, attempt))
+            queued += 1
+    return queued, failed
 
 
 def _save_outcome(recording: Recording) -> None:
@@ -160,7 +237,7 @@ def recording_from_file(*, actor, session: Session, path: Path, name: str) -> Re
             )
             from eschool.live.tasks import package_recording
 
-            transaction.on_commit(lambda: package_recording(recording.pk))
+            transaction.on_commit(lambda: package_recording(recording.pk, 0))
     except BaseException:
         path.unlink(missing_ok=True)
         raise
@@ -207,6 +284,11 @@ def chapter_remove(*, actor, chapter: Chapter) -> None:
 BROADCAST_MARGIN = dt.timedelta(minutes=30)
 # A live broadcast no media reached for this long is closed by recovery.
 SILENCE_BEFORE_RECOVERY = dt.timedelta(seconds=60)
+# A browser broadcast whose socket dropped is closed this long after, unless the teacher came
+# back (the page reconnects within 1 s, then with a backoff; a reload takes a few seconds):
+# the teacher who closed the tab has the replay within the minute, not after recovery's
+# 60 s of silence plus up to a minute for its periodic run (which stays as the backstop).
+ABANDONED_AFTER = dt.timedelta(seconds=35)
 
 
 class BroadcastRefused(Exception):
@@ -217,18 +299,23 @@ class BroadcastRefused(Exception):
         self.message = message
 
 
-def live_dir(session_id: int) -> Path:
-    return Path(settings.MEDIA_ROOT) / "live" / str(session_id)
+def live_dir(broadcast: Broadcast) -> Path:
+    """The folder of the broadcast's live playlist (its segments, its ingest lock)."""
+    path = broadcast.hls_path or f"live/{broadcast.session_id}/{ingest.PLAYLIST}"  # older rows
+    return Path(settings.MEDIA_ROOT) / Path(path).parent
 
 
-def _live_hls_path(session_id: int) -> str:
-    return f"live/{session_id}/{ingest.PLAYLIST}"
+def _new_live_hls_path(session_id: int) -> str:
+    # Media files are plain files anyone may fetch who knows the URL (a CDN serves them): the
+    # random part keeps a class's live from being found by counting session ids. The page and
+    # status.json hand the URL only to those who may watch.
+    return f"live/{session_id}-{secrets.token_hex(8)}/{ingest.PLAYLIST}"
 
 
 def broadcast_of(session: Session) -> Broadcast:
     """The session's broadcast, created (waiting, with its stream key) on first use."""
     broadcast, _created = Broadcast.objects.get_or_create(
-        session=session, defaults={"hls_path": _live_hls_path(session.pk)}
+        session=session, defaults={"hls_path": _new_live_hls_path(session.pk)}
     )
     return broadcast
 
@@ -267,8 +354,9 @@ def broadcast_begin(*, actor, session: Session, source: str) -> Broadcast:
     broadcast_of(session)
     with transaction.atomic():
         broadcast = Broadcast.objects.select_for_update().get(session=session)
+        _refuse_while_another_source_writes(broadcast, source)
         if broadcast.status == Broadcast.Status.ENDED:
-            ingest.reopen_playlist(live_dir(session.pk))
+            ingest.reopen_playlist(live_dir(broadcast))
             if broadcast.recording_id:
                 # The playlist is live again: not a replay until the broadcast ends again.
                 Recording.objects.filter(pk=broadcast.recording_id).update(
@@ -279,7 +367,7 @@ def broadcast_begin(*, actor, session: Session, source: str) -> Broadcast:
         broadcast.started_at = broadcast.started_at or moment
         broadcast.ended_at = None
         broadcast.last_media_at = moment
-        broadcast.hls_path = _live_hls_path(session.pk)
+        broadcast.hls_path = broadcast.hls_path or _new_live_hls_path(session.pk)
         broadcast.save(
             update_fields=[
                 "status",
@@ -291,6 +379,24 @@ def broadcast_begin(*, actor, session: Session, source: str) -> Broadcast:
             ]
         )
     return broadcast
+
+
+def _refuse_while_another_source_writes(broadcast: Broadcast, source: str) -> None:
+    """Refused, changing nothing, while the other way of broadcasting (OBS or a browser) is
+    writing the playlist: taking the broadcast over would drop it (nginx drops OBS once the
+    broadcast is no longer OBS's), yet the newcomer could not write (one writer per playlist).
+    The same source may take over (another window of the teacher's; OBS reconnecting)."""
+    if broadcast.status != Broadcast.Status.LIVE or broadcast.source in ("", source):
+        return
+    if not ingest.writer_running(live_dir(broadcast)):
+        return  # the other one is gone (a dropped browser, a stopped OBS): go ahead
+    if broadcast.source == Broadcast.Source.RTMP:
+        raise BroadcastRefused(
+            _("This session is being broadcast from OBS. Stop streaming in OBS first.")
+        )
+    raise BroadcastRefused(
+        _("This session is being broadcast from a browser. End that broadcast first.")
+    )
 
 
 def broadcast_media_arrived(*, broadcast_id: int) -> bool:
@@ -312,7 +418,7 @@ def broadcast_end(*, broadcast: Broadcast) -> Recording | None:
     Returns the READY recording (kind LIVE) whose hls_path is the live playlist, or None when
     nothing was recorded. Safe to call again. Waits (up to 10 s) for an ingest still writing.
     """
-    playlist = ingest.close_playlist(live_dir(broadcast.session_id))
+    playlist = ingest.close_playlist(live_dir(broadcast))
     moment = timeutil.now()
     with transaction.atomic():
         broadcast = Broadcast.objects.select_for_update().get(pk=broadcast.pk)
@@ -323,7 +429,7 @@ def broadcast_end(*, broadcast: Broadcast) -> Recording | None:
             recording.status = Recording.Status.READY
             recording.progress = 1.0
             recording.error = ""
-            recording.hls_path = broadcast.hls_path or _live_hls_path(broadcast.session_id)
+            recording.hls_path = broadcast.hls_path
             recording.duration_seconds = round(playlist.duration, 3)
             recording.save()
             broadcast.recording = recording
@@ -343,12 +449,24 @@ def broadcasts_recover(*, silent_for: dt.timedelta = SILENCE_BEFORE_RECOVERY) ->
     stale = Broadcast.objects.filter(status=Broadcast.Status.LIVE).filter(
         Q(last_media_at__lt=cutoff) | Q(last_media_at__isnull=True, started_at__lt=cutoff)
     )
-    closed = 0
-    for broadcast in stale:
-        try:
-            ingest.recover_playlist(live_dir(broadcast.session_id))
-        except ingest.IngestBusy:
-            continue
-        broadcast_end(broadcast=broadcast)
-        closed += 1
-    return closed
+    return sum(_close_silent(broadcast) for broadcast in stale)
+
+
+def broadcast_close_if_abandoned(*, broadcast_id: int, dropped_at: dt.datetime) -> bool:
+    """Close a broadcast whose ingest socket dropped at `dropped_at`, if nothing came since:
+    no new start (broadcast_begin notes its moment), no media, no ingest holding the playlist.
+    The playlist ends at its last complete segment and becomes the replay. Safe to call again;
+    False when the broadcast was left alone (the teacher came back, or it had ended)."""
+    broadcast = Broadcast.objects.filter(
+        pk=broadcast_id, status=Broadcast.Status.LIVE, last_media_at__lte=dropped_at
+    ).first()
+    return broadcast is not None and _close_silent(broadcast)
+
+
+def _close_silent(broadcast: Broadcast) -> bool:
+    try:
+        ingest.recover_playlist(live_dir(broadcast))
+    except ingest.IngestBusy:
+        return False  # an ingest is writing: the broadcast is alive after all
+    broadcast_end(broadcast=broadcast)
+    return True

@@ -8,6 +8,7 @@ Redis leg); the media is a real MediaRecorder-like recording (see test_ingest).
 from __future__ import annotations
 
 import datetime as dt
+import re
 import sys
 import types
 from pathlib import Path
@@ -89,9 +90,20 @@ async def opened(session, user, *, language: str | None = None):
     return communicator
 
 
+def live_path(session) -> str:
+    """The broadcast's playlist, relative to MEDIA_ROOT: live/<session>-<random>/index.m3u8."""
+    path = Broadcast.objects.get(session=session).hls_path
+    assert re.fullmatch(rf"live/{session.pk}-[0-9a-f]{{16}}/index\.m3u8", path), path
+    return path
+
+
 async def go_live(communicator, mime=WEBM):
     await communicator.send_json_to({"type": "start", "mime": mime})
-    assert await communicator.receive_json_from(timeout=10) == {"type": "live"}
+    accepted = await communicator.receive_json_from(timeout=10)
+    session = Session(pk=int(communicator.scope["path"].split("/")[3]))
+    path = await database_sync_to_async(live_path)(session)
+    # Accepted, with the playlist's URL (the teacher's own page plays it from there).
+    assert accepted == {"type": "live", "hls_url": f"/media/{path}"}
 
 
 async def send_media(communicator, data: bytes, pieces: int = 9):
@@ -135,8 +147,9 @@ def test_a_teacher_goes_live_from_the_browser_and_the_same_playlist_is_the_repla
     frames = async_to_sync(scenario)()
 
     assert [f["count"] for f in frames if f["type"] == "segment"] == [1, 2, 3, 4, 5]
-    assert frames[-1] == {"type": "ended", "replay_url": f"/media/live/{session.pk}/index.m3u8"}
-    playlist, segments = check_playlist(media / "live" / str(session.pk), seconds=9, ended=True)
+    path = live_path(session)
+    assert frames[-1] == {"type": "ended", "replay_url": f"/media/{path}"}
+    playlist, segments = check_playlist((media / path).parent, seconds=9, ended=True)
     assert all(sound > 0 for _clock, _picture, sound in segments)
 
     broadcast = Broadcast.objects.get(session=session)
@@ -147,7 +160,7 @@ def test_a_teacher_goes_live_from_the_browser_and_the_same_playlist_is_the_repla
     assert replay == broadcast.recording
     assert replay.kind == Recording.Kind.LIVE
     assert replay.status == Recording.Status.READY
-    assert replay.hls_path == broadcast.hls_path == f"live/{session.pk}/index.m3u8"
+    assert replay.hls_path == broadcast.hls_path == path
     assert replay.duration_seconds == pytest.approx(playlist.duration, abs=0.001)
 
 
@@ -174,7 +187,7 @@ def test_a_dropped_socket_keeps_the_live_and_a_new_one_continues_it(
     # The new socket counts on from the segments already listed.
     assert [f["count"] for f in frames if f["type"] == "segment"] == [4, 5, 6, 7, 8]
     playlist, _segments = check_playlist(
-        media / "live" / str(session.pk), seconds=5 + 9, ended=True
+        (media / live_path(session)).parent, seconds=5 + 9, ended=True
     )
     assert [s.discontinuity for s in playlist.segments].count(True) == 1
     assert playlist.segments[3].discontinuity
@@ -206,7 +219,7 @@ def test_a_second_window_takes_over_the_broadcast_from_the_first(
         "message": "The broadcast continues from another window or device.",
     }
     assert closed == {"type": "websocket.close", "code": 4409}
-    assert read_playlist(media / "live" / str(session.pk) / "index.m3u8").ended
+    assert read_playlist(media / live_path(session)).ended
 
 
 @pytest.mark.parametrize("persona", ["student", "stranger", "parent", "school_admin"])
@@ -343,10 +356,10 @@ def test_ending_a_broadcast_that_recorded_nothing_leaves_no_replay(media, sessio
 def test_an_ended_broadcast_resumed_in_its_window_keeps_one_playlist_and_one_replay(
     media, session, teacher, during, recordings, short_recording
 ):
-    out_dir = services.live_dir(session.pk)
     broadcast = services.broadcast_begin(
         actor=teacher, session=session, source=Broadcast.Source.BROWSER
     )
+    out_dir = services.live_dir(broadcast)
     feed(short_recording, out_dir, pieces=5)
     replay = services.broadcast_end(broadcast=broadcast)
     assert replay.duration_seconds == 5.0
@@ -383,7 +396,7 @@ def test_recovery_turns_a_broadcast_whose_ingest_died_into_a_replay(
             raise Crash  # the process dies while the third segment is being written
 
     with pytest.raises(Crash):
-        feed(recordings(WEBM), services.live_dir(session.pk), on_segment=die_after_two)
+        feed(recordings(WEBM), services.live_dir(broadcast), on_segment=die_after_two)
 
     with timeutil.frozen_at(started + dt.timedelta(seconds=59)):
         assert tasks.recover_broadcasts.call_local() == 0  # silent for less than a minute
@@ -397,7 +410,7 @@ def test_recovery_turns_a_broadcast_whose_ingest_died_into_a_replay(
     playlist = read_playlist(media / broadcast.hls_path)
     assert playlist.ended
     assert [s.uri for s in playlist.segments] == ["seg-00000.ts", "seg-00001.ts"]
-    assert not list(services.live_dir(session.pk).glob(".seg-*"))
+    assert not list(services.live_dir(broadcast).glob(".seg-*"))
     replay = selectors.replay_of(session)
     assert (replay.kind, replay.duration_seconds) == (Recording.Kind.LIVE, 4.0)
 
@@ -412,3 +425,157 @@ def test_recovery_leaves_broadcasts_that_are_still_receiving_media(media, sessio
         assert services.broadcasts_recover() == 0
     broadcast.refresh_from_db()
     assert broadcast.status == Broadcast.Status.LIVE
+
+
+# Two ways of broadcasting one session ------------------------------------------------------
+
+
+def test_a_browser_start_while_obs_is_live_is_refused_and_obs_goes_on(
+    client, media, session, teacher, during
+):
+    from eschool.live.tests.test_rtmp import nginx_form
+
+    broadcast = services.broadcast_begin(actor=None, session=session, source="rtmp")
+    before = Broadcast.objects.values().get(pk=broadcast.pk)
+
+    async def scenario():
+        socket = await opened(session, teacher, language="en")
+        await socket.send_json_to({"type": "start", "mime": WEBM})
+        refused = await socket.receive_json_from(timeout=10)
+        closed = await socket.receive_output(timeout=10)
+        return refused, closed
+
+    with ingest.playlist_lock(services.live_dir(broadcast)):  # OBS's puller is writing
+        refused, closed = async_to_sync(scenario)()
+        assert Broadcast.objects.values().get(pk=broadcast.pk) == before  # nothing changed
+        # nginx's next check keeps OBS on the air (it would drop a broadcast no longer OBS's).
+        update = client.post("/rtmp/update/", nginx_form("update_publish", broadcast.stream_key))
+
+    assert refused == {
+        "type": "error",
+        "message": "This session is being broadcast from OBS. Stop streaming in OBS first.",
+    }
+    assert closed == {"type": "websocket.close", "code": 4403}
+    assert update.status_code == 200
+    # OBS stops: its publish-done ends the broadcast as usual.
+    done = client.post("/rtmp/publish-done/", nginx_form("publish_done", broadcast.stream_key))
+    assert done.status_code == 200
+    assert Broadcast.objects.get(pk=broadcast.pk).status == Broadcast.Status.ENDED
+
+
+def test_obs_publishing_while_a_browser_is_live_is_refused_and_changes_nothing(
+    client, media, session, teacher, during, settings
+):
+    import socket
+
+    from eschool.live.tests.test_rtmp import nginx_form, wait_for_puller
+
+    # No nginx here: the puller OBS's publish starts is refused at once by a port this test
+    # holds without listening.
+    closed_port = socket.socket()
+    closed_port.bind(("127.0.0.1", 0))
+    settings.ESCHOOL_RTMP_PULL_URL = f"rtmp://127.0.0.1:{closed_port.getsockname()[1]}/live"
+    broadcast = services.broadcast_begin(actor=teacher, session=session, source="browser")
+    before = Broadcast.objects.values().get(pk=broadcast.pk)
+    with ingest.playlist_lock(services.live_dir(broadcast)):  # the browser's ingest
+        response = client.post("/rtmp/publish/", nginx_form("publish", broadcast.stream_key))
+    assert response.status_code == 403
+    assert Broadcast.objects.values().get(pk=broadcast.pk) == before
+    # Once the browser's ingest has let go (the teacher closed the tab), OBS may take over.
+    response = client.post("/rtmp/publish/", nginx_form("publish", broadcast.stream_key))
+    assert response.status_code == 200
+    assert Broadcast.objects.get(pk=broadcast.pk).source == Broadcast.Source.RTMP
+    wait_for_puller(session.pk)
+    closed_port.close()
+
+
+# A teacher who closed the tab ---------------------------------------------------------------
+
+
+def abandoned_checks() -> list:
+    from huey.contrib.djhuey import HUEY
+
+    return [task for task in HUEY.scheduled() if task.name == "close_abandoned_broadcast"]
+
+
+@pytest.fixture
+def schedule():
+    """Huey's schedule (in memory in tests: a delayed job waits there, it does not run)."""
+    from huey.contrib.djhuey import HUEY
+
+    HUEY.flush()
+    yield
+    HUEY.flush()
+
+
+def test_a_dropped_socket_closes_the_broadcast_35_s_later_if_the_teacher_does_not_return(
+    media, session, teacher, during, recordings, schedule
+):
+    async def scenario():
+        socket = await opened(session, teacher)
+        await go_live(socket)
+        await send_media(socket, recordings(WEBM))
+        await socket.disconnect()  # the tab is closed: no "stop"
+
+    queued_after = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    async_to_sync(scenario)()
+    queued_before = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    broadcast = Broadcast.objects.get(session=session)
+    assert broadcast.status == Broadcast.Status.LIVE
+
+    [check] = abandoned_checks()
+    assert check.args == (broadcast.pk, during)
+    delay = dt.timedelta(seconds=35)
+    assert queued_after + delay <= check.eta <= queued_before + delay  # Huey's UTC clock
+
+    later = during + services.ABANDONED_AFTER
+    with timeutil.frozen_at(later):
+        assert tasks.close_abandoned_broadcast.call_local(*check.args) is True
+        assert tasks.close_abandoned_broadcast.call_local(*check.args) is False  # done already
+    broadcast.refresh_from_db()
+    assert (broadcast.status, broadcast.ended_at) == (Broadcast.Status.ENDED, later)
+    replay = selectors.replay_of(session)
+    assert (replay.status, replay.duration_seconds) == (Recording.Status.READY, 9.0)
+    check_playlist(services.live_dir(broadcast), seconds=9, ended=True)
+
+
+def test_a_teacher_back_within_35_s_keeps_the_broadcast_live(
+    media, session, teacher, during, recordings, short_recording, schedule
+):
+    async def first_window():
+        socket = await opened(session, teacher)
+        await go_live(socket)
+        await send_media(socket, short_recording, pieces=5)
+        await socket.disconnect()
+
+    async def second_window():
+        socket = await opened(session, teacher)
+        await go_live(socket)
+        return socket
+
+    async_to_sync(first_window)()
+    [check] = abandoned_checks()
+    with timeutil.frozen_at(during + dt.timedelta(seconds=10)):  # the page reconnected
+        async_to_sync(second_window)()
+    with timeutil.frozen_at(during + services.ABANDONED_AFTER):
+        assert tasks.close_abandoned_broadcast.call_local(*check.args) is False
+    assert Broadcast.objects.get(session=session).status == Broadcast.Status.LIVE
+
+
+def test_a_socket_that_ends_the_broadcast_or_is_taken_over_schedules_nothing(
+    media, session, teacher, during, recordings, schedule
+):
+    async def scenario():
+        old = await opened(session, teacher)
+        await go_live(old)
+        new = await opened(session, teacher)
+        await go_live(new)
+        await old.receive_output(timeout=10)  # told, then closed (taken over)
+        await old.disconnect()
+        await send_media(new, recordings(WEBM))
+        await new.send_json_to({"type": "stop"})
+        await until(new, "ended")
+        await new.disconnect()
+
+    async_to_sync(scenario)()
+    assert abandoned_checks() == []

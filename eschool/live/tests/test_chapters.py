@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.template import engines
 from django.test import RequestFactory
 from django.urls import reverse
+from django.utils import translation
 
 from eschool.classroom.models import Session
 from eschool.core import timeutil
@@ -136,7 +137,7 @@ def test_students_and_other_teachers_cannot_change_chapters(
 
 def test_chapters_only_on_a_ready_replay(teacher, session):
     processing = Recording.objects.create(session=session, status=Recording.Status.PROCESSING)
-    with pytest.raises(ValidationError) as refused:
+    with translation.override("en"), pytest.raises(ValidationError) as refused:
         services.chapter_add(actor=teacher, recording=processing, at_seconds=0, title="x")
     assert refused.value.message_dict == {
         "__all__": ["Chapters can be added once the replay is ready."]

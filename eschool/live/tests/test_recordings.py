@@ -1,8 +1,13 @@
 """Uploaded recordings: kept privately, packaged to an HLS replay by the job, refused when broken."""
 
 import datetime as dt
+import os
+import re
+import time
+from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
@@ -71,7 +76,10 @@ def test_an_uploaded_lesson_becomes_a_ready_replay(
     assert recording.progress == 1.0
     assert recording.error == ""
     assert recording.duration_seconds == pytest.approx(5.0, abs=0.1)
-    assert recording.hls_path == f"replays/{session.pk}/{recording.pk}/master.m3u8"
+    # A random part in the folder: the URL cannot be guessed from the ids.
+    assert re.fullmatch(
+        rf"replays/{session.pk}/{recording.pk}-[0-9a-f]{{16}}/master\.m3u8", recording.hls_path
+    )
     master = folders / "media" / recording.hls_path
     variants = read_playlist(master).variants
     assert [v["RESOLUTION"] for v in variants] == ["320x180"]
@@ -87,8 +95,8 @@ def test_progress_is_written_at_most_every_five_percent(
     with CaptureQueriesContext(connection) as queries:
         services.recording_package(recording_id=recording.pk)
     updates = [q["sql"] for q in queries if q["sql"].startswith('UPDATE "live_recording"')]
-    # Progress steps of at least 5 % below 100 %: at most 19, then 1.0, then the outcome.
-    assert 3 <= len(updates) <= 21
+    # The claim, progress steps of at least 5 % below 100 % (at most 19), 1.0, the outcome.
+    assert 4 <= len(updates) <= 22
 
 
 def test_a_text_file_is_refused_with_a_message_and_no_replay(
@@ -153,3 +161,116 @@ def test_the_session_page_shows_the_latest_ready_replay(client, session, distric
     assert '<script src="/static/vendor/hls/hls.light.min.js" defer></script>' in html
     assert client.get("/static/vendor/hls/hls.light.min.js").status_code == 200
     assert client.get("/static/js/player.js").status_code == 200
+
+
+# A packaging job whose worker was killed -------------------------------------------------
+
+
+def killed_mid_way(recording, *, attempts: int, at) -> Path:
+    """What a worker killed while packaging leaves: the recording claimed and still
+    processing, last moved at `at`, and a half-written work folder nobody will publish."""
+    Recording.objects.filter(pk=recording.pk).update(attempts=attempts, progress=0.3, updated_at=at)
+    work = Path(settings.MEDIA_ROOT) / "replays" / str(recording.session_id)
+    work = work / f".{recording.pk}-0123456789abcdef.deadbeef.part"
+    (work / "360p").mkdir(parents=True)
+    (work / "360p" / "seg-00000.ts").write_bytes(b"half a segment")
+    return work
+
+
+MOVED = timeutil.at_local(dt.date(2026, 12, 7), dt.time(9, 0))
+
+
+def test_a_stalled_packaging_job_is_queued_again_and_the_replay_is_made(
+    folders, session, teacher, clip, django_capture_on_commit_callbacks
+):
+    recording = upload(teacher, session, "第一课.mp4", clip, django_capture_on_commit_callbacks)
+    left = killed_mid_way(recording, attempts=1, at=MOVED)
+
+    with timeutil.frozen_at(MOVED + dt.timedelta(minutes=19)):
+        assert tasks.retry_stalled_packaging.call_local() == (0, 0)  # it may still be working
+    with (
+        timeutil.frozen_at(MOVED + dt.timedelta(minutes=21)),
+        django_capture_on_commit_callbacks(execute=True),  # the job runs at once in tests
+    ):
+        assert tasks.retry_stalled_packaging.call_local() == (1, 0)
+
+    recording.refresh_from_db()
+    assert (recording.status, recording.attempts, recording.progress) == ("ready", 2, 1.0)
+    assert not left.exists()
+    master = folders / "media" / recording.hls_path
+    assert read_playlist(master.parent / read_playlist(master).variants[0]["URI"]).ended
+    assert selectors.replay_of(session) == recording
+    assert not list((folders / "private" / "uploads").iterdir())  # the upload is gone
+
+
+def test_a_recording_whose_job_stalled_too_often_fails_with_a_message(
+    client, folders, session, teacher, clip, django_capture_on_commit_callbacks
+):
+    recording = upload(teacher, session, "第一课.mp4", clip, django_capture_on_commit_callbacks)
+    left = killed_mid_way(recording, attempts=services.PACKAGING_ATTEMPTS, at=MOVED)
+
+    with (
+        timeutil.frozen_at(MOVED + dt.timedelta(minutes=21)),
+        django_capture_on_commit_callbacks(execute=True) as queued,
+    ):
+        assert services.recordings_retry_stalled() == (0, 1)
+    assert queued == []
+
+    recording.refresh_from_db()
+    assert (recording.status, recording.hls_path, recording.upload_path) == ("failed", "", "")
+    with translation.override("en"):
+        assert recording.error_message == (
+            "The recording could not be processed: its job stopped several times. "
+            "Please upload it again."
+        )
+    assert not left.exists()
+    assert not list((folders / "private" / "uploads").iterdir())
+    assert selectors.replay_of(session) is None
+    # The teacher's upload page says why (it polls the progress).
+    client.force_login(teacher)
+    progress = client.get(reverse("replays:progress", args=[recording.pk])).json()
+    with translation.override("zh-hans"):
+        expected = translation.gettext(services.STALLED_FAILURE)
+    assert (progress["status"], progress["error"]) == ("failed", expected)
+
+
+def test_a_job_queued_twice_packages_once(
+    folders, session, teacher, clip, django_capture_on_commit_callbacks
+):
+    recording = upload(teacher, session, "a.mp4", clip, django_capture_on_commit_callbacks)
+    # The stall check queued a job that was only waiting: both say "attempt 0".
+    Recording.objects.filter(pk=recording.pk).update(attempts=1)  # one of them started
+    services.recording_package(recording_id=recording.pk, attempt=0)
+    recording.refresh_from_db()
+    assert (recording.status, recording.attempts) == ("processing", 1)
+    assert (folders / "private" / "uploads" / recording.upload_path).exists()
+    assert not (folders / "media").exists()
+
+
+def test_uploads_nobody_continued_are_forgotten_every_night(folders, session, teacher):
+    from eschool.live import chunked
+
+    assert tasks.forget_stale_uploads.call_local() == 0
+    old = chunked.upload_start(actor=teacher, session=session, name="a.mp4", size=10)
+    long_ago = time.time() - 4 * 86400
+    for path in (old.part, old.meta):
+        os.utime(path, (long_ago, long_ago))
+    assert tasks.forget_stale_uploads.call_local() == 1
+    # A periodic job, once a day.
+    start = dt.datetime(2026, 12, 7)
+    runs = [
+        minute
+        for minute in range(24 * 60)
+        if tasks.forget_stale_uploads.task_class().validate_datetime(
+            start + dt.timedelta(minutes=minute)
+        )
+    ]
+    assert len(runs) == 1
+    stalls = [
+        minute
+        for minute in range(60)
+        if tasks.retry_stalled_packaging.task_class().validate_datetime(
+            start + dt.timedelta(minutes=minute)
+        )
+    ]
+    assert stalls == [0, 5, 10, 15, 20, 25, 30, 35, 40, 45, 50, 55]

@@ -8,6 +8,7 @@ reason, except with CI=true, where it fails.
 
 import datetime as dt
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -106,10 +107,13 @@ def test_the_right_key_inside_the_window_goes_live(client, folders, broadcast):
     assert broadcast.status == Broadcast.Status.LIVE
     assert broadcast.source == Broadcast.Source.RTMP
     assert broadcast.started_at == DURING
-    assert broadcast.hls_path == f"live/{broadcast.session_id}/index.m3u8"
+    # The playlist's folder has a random part: its URL cannot be guessed from the session's id.
+    assert re.fullmatch(
+        rf"live/{broadcast.session_id}-[0-9a-f]{{16}}/index\.m3u8", broadcast.hls_path
+    )
     # A puller was started: it took the playlist's lock (nothing listens here, so it ended).
     wait_for_puller(broadcast.session_id)
-    assert (folders / "media" / "live" / str(broadcast.session_id) / ".ingest.lock").exists()
+    assert (services.live_dir(broadcast) / ".ingest.lock").exists()
 
 
 def test_a_wrong_key_is_refused(client, folders, broadcast):
@@ -253,7 +257,7 @@ def test_update_keeps_a_stream_inside_the_window_and_restarts_a_missing_puller(
 
 def test_update_leaves_a_running_puller_alone(client, folders, broadcast, caplog):
     go_live(client, broadcast)
-    writing = ingest.playlist_lock(services.live_dir(broadcast.session_id))  # another ingest
+    writing = ingest.playlist_lock(services.live_dir(broadcast))  # another ingest
     with writing, timeutil.frozen_at(DURING):
         response = post(client, "update", nginx_form("update_publish", broadcast.stream_key))
     assert response.status_code == 200
@@ -292,7 +296,7 @@ def test_publish_done_turns_the_stream_into_the_replay(client, folders, broadcas
     go_live(client, broadcast)
     # What the puller would have written: 5 s of the stream in the session's live playlist.
     clip = make_test_video(tmp_path / "clip.mp4", seconds=5, width=320, height=180)
-    ingest.ingest_stream(str(clip), services.live_dir(broadcast.session_id))
+    ingest.ingest_stream(str(clip), services.live_dir(broadcast))
     with timeutil.frozen_at(DURING + dt.timedelta(minutes=20)):
         response = post(client, "publish-done", nginx_form("publish_done", broadcast.stream_key))
     assert response.status_code == 200
@@ -474,7 +478,7 @@ def test_obs_stream_through_nginx_becomes_live_then_the_replay(
     assert done.started_at is not None and done.last_media_at is not None
 
     path = Path(settings.MEDIA_ROOT) / done.recording.hls_path
-    assert path == Path(settings.MEDIA_ROOT) / "live" / str(session.pk) / "index.m3u8"
+    assert path == services.live_dir(done) / "index.m3u8"
     playlist = read_playlist(path)
     assert playlist.ended
     assert playlist.playlist_type == "VOD"  # the replay: closed, declared VOD
@@ -558,9 +562,7 @@ def test_obs_reconnecting_continues_the_same_live_and_replay(nginx_rtmp, teacher
     assert [s.discontinuity for s in playlist.segments] == [False, False, True, False]
     clocks = []
     for segment in playlist.segments:
-        segment_clocks, samples = decode_segment(
-            Path(settings.MEDIA_ROOT) / f"live/{session.pk}" / segment.uri
-        )
+        segment_clocks, samples = decode_segment(services.live_dir(done) / segment.uri)
         assert samples > 0.9 * segment.duration * 48000
         clocks += segment_clocks
     # Each part from its first picture: the clip's clock twice over, nothing lost or repeated.
