@@ -30,6 +30,10 @@ STATUS_KEY = "live:status:{pk}"
 STATUS_MAX_AGE = 2
 
 WAITING, LIVE, ENDED = "waiting", "live", "ended"
+# How many target durations hls.js keeps between the live edge and what it plays (its
+# liveSyncDurationCount): the player's share of the delay. The page hands it to player.js and
+# bench/live_ingest.py reads it here, so the measured latency is the one students get.
+LIVE_SYNC_SEGMENTS = 2
 
 
 @dataclass(frozen=True)
@@ -37,21 +41,18 @@ class LiveState:
     """A session's broadcast as viewers see it; the same for every viewer."""
 
     status: str  # waiting | live | ended
-    live_path: str  # the live playlist, relative to MEDIA_ROOT
+    live_path: str  # the live playlist, relative to MEDIA_ROOT ("" before there is a broadcast)
     replay_path: str  # the replay's playlist (master or media), or ""
     replay: Recording | None = None  # the ready recording behind replay_path
-
-
-def live_playlist_path(session: Session) -> str:
-    return f"live/{session.pk}/index.m3u8"
+    broadcast: Broadcast | None = None
 
 
 def live_state(session: Session, *, at: dt.datetime | None = None) -> LiveState:
-    """Two queries: the session's broadcast and its latest ready replay."""
+    """Two queries: the session's broadcast and its latest ready replay. Reads only."""
     at = at or timeutil.now()
     broadcast = Broadcast.objects.filter(session=session).first()
     replay = replay_of(session)
-    live_path = (broadcast.hls_path if broadcast else "") or live_playlist_path(session)
+    live_path = broadcast.hls_path if broadcast else ""
     if broadcast is not None and broadcast.status == Broadcast.Status.LIVE:
         status = LIVE
     elif (
@@ -67,6 +68,7 @@ def live_state(session: Session, *, at: dt.datetime | None = None) -> LiveState:
         live_path=live_path,
         replay_path=replay.hls_path if replay else "",
         replay=replay,
+        broadcast=broadcast,
     )
 
 
@@ -83,7 +85,8 @@ def _status_document(pk: int) -> dict | None:
     state = live_state(session)
     # Anyone who fetches the URL can play it (media files are plain files behind a CDN), so
     # the shared answer names it only where the district lets everyone watch; a viewer who
-    # may watch otherwise gets it in their own page.
+    # may watch otherwise gets it in their own page. The JSON timetable follows the same rule
+    # (selectors.public_playlist_paths).
     public = anonymous_may_watch(session)
     url = None
     if state.status == LIVE:

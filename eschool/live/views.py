@@ -1,11 +1,17 @@
-"""The live page's JSON: a session's broadcast state, polled by every viewer's page."""
+"""The live page's JSON (a session's broadcast state, polled by every viewer's page) and the
+go-live panel's one form (the OBS stream key)."""
 
-from django.http import JsonResponse
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, JsonResponse
+from django.shortcuts import redirect
+from django.urls import reverse
 from django.utils.cache import patch_cache_control
-from django.views.decorators.http import require_safe
+from django.views.decorators.http import require_POST, require_safe
 
+from eschool.classroom.models import Session
 from eschool.core import timeutil
-from eschool.live import player
+from eschool.live import player, services
 
 
 @require_safe
@@ -26,3 +32,18 @@ def status_json(request, pk: int):
         )
     patch_cache_control(response, public=True, max_age=player.STATUS_MAX_AGE)
     return response
+
+
+@login_required
+@require_POST
+def stream_key(request, pk: int):
+    """POST /live/sessions/<pk>/stream-key/: make the session's broadcast (and its OBS stream
+    key) if there is none yet, then back to the session page with the key shown. The page
+    itself only reads (a GET writes nothing). The session's teacher or a district admin."""
+    session = Session.objects.filter(pk=pk).first()
+    if session is None:
+        raise Http404
+    if not services.user_manages_recordings(request.user, session):
+        raise PermissionDenied
+    services.broadcast_of(session)
+    return redirect(reverse("classroom:session", args=[pk]) + "?obs=1#go-live-obs")

@@ -39,7 +39,7 @@
   var MAX_BACKOFF = 15000;
   var GIVE_UP_AFTER = 6; // failed connection attempts in a row before asking the teacher
 
-  var media = { stream: null, parts: [], worker: null, audio: null, meterFrame: 0 };
+  var media = { stream: null, parts: [], worker: null, audio: null, meterFrame: 0, screenGone: false };
   var live = { wanted: false, socket: null, recorder: null, backoff: 1000, failures: 0, timer: null, stopping: false };
 
   function say(text) {
@@ -121,6 +121,7 @@
     media.audio = null;
     cancelAnimationFrame(media.meterFrame);
     media.stream = null;
+    media.screenGone = false;
   }
 
   function playing(stream) {
@@ -141,15 +142,21 @@
     var context = canvas.getContext("2d");
     var screenVideo = playing(screen);
     var cameraVideo = playing(camera);
+    function fill(element) {
+      var w = element.videoWidth;
+      var h = element.videoHeight;
+      if (!w || !h) return;
+      var scale = Math.min(canvas.width / w, canvas.height / h);
+      context.drawImage(element, (canvas.width - w * scale) / 2, (canvas.height - h * scale) / 2, w * scale, h * scale);
+    }
     function draw() {
       context.fillStyle = "#000";
       context.fillRect(0, 0, canvas.width, canvas.height);
-      var sw = screenVideo.videoWidth;
-      var sh = screenVideo.videoHeight;
-      if (sw && sh) {
-        var scale = Math.min(canvas.width / sw, canvas.height / sh);
-        context.drawImage(screenVideo, (canvas.width - sw * scale) / 2, (canvas.height - sh * scale) / 2, sw * scale, sh * scale);
+      if (media.screenGone) {
+        fill(cameraVideo); // the teacher stopped sharing: the camera fills the picture
+        return;
       }
+      fill(screenVideo);
       var cw = cameraVideo.videoWidth;
       var ch = cameraVideo.videoHeight;
       if (cw && ch) {
@@ -179,12 +186,33 @@
     return devices.getDisplayMedia({ video: { frameRate: { ideal: 15 } }, audio: false }).then(function (screen) {
       media.parts.push(screen);
       var inset = source === "screen-camera";
+      // The browser's own "Stop sharing" button ends the screen's track, and only the track
+      // hears it: without this the broadcast would go on with a frozen picture.
+      screen.getVideoTracks()[0].addEventListener("ended", function () {
+        screenEnded(inset);
+      });
       return devices.getUserMedia({ video: inset ? camera : false, audio: microphone }).then(function (own) {
         media.parts.push(own);
         var video = inset ? composite(screen, new MediaStream(own.getVideoTracks())) : screen.getVideoTracks()[0];
         return new MediaStream([video].concat(own.getAudioTracks()));
       });
     });
+  }
+
+  function screenEnded(inset) {
+    if (!media.stream) return; // the page let go of the media itself
+    if (inset) {
+      media.screenGone = true; // the composite goes on with the camera alone
+      fail(msg.screenGoneCamera);
+      return;
+    }
+    var wasLive = live.wanted;
+    // A clean end: the recorder hands over its last chunk, then "stop"; the replay is ready.
+    if (wasLive) stop();
+    stopMedia(); // the microphone too: Start needs a new Preview with a screen again
+    preview.srcObject = null;
+    setControls();
+    fail(wasLive ? msg.screenGone : msg.screenGonePreview);
   }
 
   function startMeter(stream) {
@@ -299,6 +327,7 @@
       var message = JSON.parse(event.data);
       if (message.type === "live") {
         panel.setAttribute("data-state", "live");
+        if (message.hls_url) document.dispatchEvent(new CustomEvent("live:playlist", { detail: message.hls_url }));
         panel.setAttribute("data-connections", Number(panel.getAttribute("data-connections") || 0) + 1);
         live.failures = 0;
         live.backoff = 1000;

@@ -26,8 +26,14 @@
   };
   // The teacher may go live 30 min early and resume up to 30 min after the end.
   var MARGIN = 30 * 60 * 1000;
+  // Target durations hls.js stays behind the live edge (eschool/live/player.py LIVE_SYNC_SEGMENTS).
+  var LIVE_SYNC = Number(root.getAttribute("data-live-sync-segments")) || 2;
   var hls = null;
   var loaded = "";
+  var loadedMode = "";
+  // The playlist being played was seen closed (#EXT-X-ENDLIST): hls.js reads it no more.
+  var closed = false;
+  var loads = 0;
   var pollTimer = null;
   var retryTimer = null;
 
@@ -69,6 +75,8 @@
       hls = null;
     }
     loaded = "";
+    loadedMode = "";
+    closed = false;
   }
 
   function autoplay() {
@@ -103,18 +111,37 @@
   function load(url, mode) {
     if (!video || !url) return;
     video.setAttribute("data-mode", mode);
-    // Live to replay on the same playlist (a broadcast's replay is its live playlist,
-    // closed): keep playing where the viewer is.
-    if (loaded === url) return;
+    var from = -1;
+    if (loaded === url) {
+      // Live to replay on the same playlist (a broadcast's replay is its live playlist,
+      // closed): keep playing where the viewer is.
+      if (mode !== "live" || (loadedMode === "live" && !closed)) {
+        loadedMode = mode;
+        return;
+      }
+      // Live again on a playlist that had closed: OBS's line dropped and it came back, or the
+      // teacher pressed Start again. The player stopped reading the playlist at its ENDLIST,
+      // so load it again, from where the viewer is: the broadcast goes on after a
+      // discontinuity on the same timeline (hls.js jumps to the live edge if that is far).
+      from = video.currentTime || 0;
+    }
     detach();
     loaded = url;
+    loadedMode = mode;
+    loads += 1;
+    root.setAttribute("data-loads", loads);
     if (window.Hls && window.Hls.isSupported()) {
       var live = mode === "live";
-      hls = new window.Hls(
-        live ? { liveSyncDurationCount: 2, liveMaxLatencyDurationCount: 5, maxLiveSyncPlaybackRate: 1.2 } : {}
-      );
+      var config = live
+        ? { liveSyncDurationCount: LIVE_SYNC, liveMaxLatencyDurationCount: LIVE_SYNC + 3, maxLiveSyncPlaybackRate: 1.2 }
+        : {};
+      if (from >= 0) config.startPosition = from;
+      hls = new window.Hls(config);
       hls.on(window.Hls.Events.MANIFEST_PARSED, function () {
         setNote("");
+      });
+      hls.on(window.Hls.Events.LEVEL_LOADED, function (event, data) {
+        if (data.details && !data.details.live) closed = true;
       });
       hls.on(window.Hls.Events.ERROR, function (event, data) {
         if (!data.fatal) return;
@@ -126,10 +153,15 @@
       });
       hls.loadSource(url);
       hls.attachMedia(video);
-    } else if (video.canPlayType("application/vnd.apple.mpegurl")) {
-      video.src = url;
     } else {
+      // The native player (iOS, WeChat) plays HLS itself.
       video.src = url;
+      if (from > 0) {
+        video.addEventListener("loadedmetadata", function seek() {
+          video.removeEventListener("loadedmetadata", seek);
+          video.currentTime = from;
+        });
+      }
     }
     // Not on the broadcasting teacher's own page: their microphone would hear the live again.
     if (mode === "live" && root.getAttribute("data-autoplay") !== "0") autoplay();
@@ -139,7 +171,9 @@
 
   function reloadOnce(next) {
     // This page was rendered before the viewer could have this playlist (e.g. the replay of a
-    // class they had not booked): the server decides again, once.
+    // class they had not booked, or before the broadcast existed): the server decides again,
+    // once. Never on the teacher's own page: it is broadcasting (golive.js hands it the URL).
+    if (document.getElementById("go-live")) return;
     try {
       if (sessionStorage.getItem(reloadKey) === next) return;
       sessionStorage.setItem(reloadKey, next);
@@ -211,11 +245,19 @@
     video.addEventListener("playing", function () {
       setNote("");
     });
-    // The live playlist closed: ask at once what comes next (the replay).
+    // The live playlist closed: ask at once what comes next (the replay, or the live again).
     video.addEventListener("ended", function () {
-      if (video.getAttribute("data-mode") === "live") poll();
+      if (video.getAttribute("data-mode") !== "live") return;
+      closed = true;
+      poll();
     });
   }
+  // The go-live panel heard the playlist's URL from the server (the teacher's own page).
+  document.addEventListener("live:playlist", function (event) {
+    if (!event.detail) return;
+    urls.live = event.detail;
+    if (view === "live") enter("live");
+  });
   enter(view);
   setInterval(tick, 1000);
   poll();

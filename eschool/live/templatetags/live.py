@@ -54,6 +54,12 @@ def _go_live_messages() -> dict:
         "micDefault": _("Default microphone"),
         "replay": _("Open the replay"),
         "failed": _("Could not reach the broadcast server. Check the connection and try again."),
+        "screenGone": _(
+            "Screen sharing stopped, so the broadcast has ended. To go on, press Preview "
+            "and Start broadcast again."
+        ),
+        "screenGonePreview": _("Screen sharing stopped. Press Preview to share it again."),
+        "screenGoneCamera": _("Screen sharing stopped: students now see your camera."),
     }
 
 
@@ -62,8 +68,9 @@ def live_player(context, session: Session):
     """{% live_player session as lp %}: what the session page's player shows to this visitor.
 
     Two or three queries: the broadcast, the replay, and the visitor's booking when the
-    session has seats. The go-live panel (and the OBS stream key) only for those who manage
-    the session.
+    session has seats; it writes nothing (a page GET). The go-live panel (and the OBS stream
+    key, once a broadcast exists: the panel's "show the stream key" POST makes one) only for
+    those who manage the session.
     """
     request = context.get("request")
     user = getattr(request, "user", None)
@@ -93,21 +100,31 @@ def live_player(context, session: Session):
         "server_time": timeutil.local(at).isoformat(),
         "login_url": reverse("accounts:login") + "?next=" + request.get_full_path(),
         "messages": _player_messages(),
+        "live_sync_segments": player.LIVE_SYNC_SEGMENTS,
         "go_live": None,
     }
     opens, closes = services.broadcast_window(session)
     if manages and not cancelled and at < closes:
-        broadcast = services.broadcast_of(session)
+        today = timeutil.local(at).date()
         result["go_live"] = {
             "ingest_path": f"/ws/live/{session.pk}/ingest/",
-            "opens": timeutil.local(opens),
-            "closes": timeutil.local(closes),
-            "stream_key": broadcast.stream_key,
+            "opens": _moment(opens, today),
+            # The end's date only where it differs from the start's (shown, or today).
+            "closes": _moment(closes, timeutil.local(opens).date() if opens > at else today),
+            "stream_key": state.broadcast.stream_key if state.broadcast else "",
+            "stream_key_url": reverse("live:stream_key", args=[session.pk]),
+            "show_obs": request.GET.get("obs") == "1",
             "rtmp_url": getattr(settings, "ESCHOOL_RTMP_URL", "")
             or f"rtmp://{request.get_host().rsplit(':', 1)[0]}/live",
             "messages": _go_live_messages(),
         }
     return result
+
+
+def _moment(moment, today) -> str:
+    """A time for the go-live hint: with its date unless that is `today`."""
+    local = timeutil.local(moment)
+    return local.strftime("%H:%M" if local.date() == today else "%Y-%m-%d %H:%M")
 
 
 @register.simple_tag(takes_context=True)

@@ -57,6 +57,13 @@ def make(teacher=None, *, kind=Session.Kind.CLASS, capacity=None, day=DAY, title
 
 
 @pytest.fixture
+def english():
+    """The refusals in English (the site's default language is Chinese)."""
+    with translation.override("en"):
+        yield
+
+
+@pytest.fixture
 def lesson(teacher):
     return make(teacher, capacity=30)
 
@@ -206,7 +213,7 @@ def test_the_status_reads_no_user(client, at, event, student):
 # Who may watch --------------------------------------------------------------------------
 
 
-def test_who_may_watch_a_class_with_seats(at, lesson, teacher, student, parent, stranger):
+def test_who_may_watch_a_class_with_seats(at, lesson, teacher, student, parent, stranger, english):
     at("08:10")
     from django.contrib.auth.models import AnonymousUser
 
@@ -226,7 +233,7 @@ def test_who_may_watch_a_class_with_seats(at, lesson, teacher, student, parent, 
 
 
 def test_a_district_event_is_for_everyone_unless_the_district_says_otherwise(
-    at, event, settings, stranger
+    at, event, settings, stranger, english
 ):
     from django.contrib.auth.models import AnonymousUser
 
@@ -297,20 +304,70 @@ def test_after_the_end_the_page_plays_the_replay(client, at, lesson):
     assert 'data-mode="replay"' in html
 
 
-def test_the_teacher_gets_the_go_live_panel_with_the_obs_stream_key(client, at, lesson, teacher):
+def test_the_teacher_gets_the_go_live_panel_and_the_page_writes_nothing(
+    client, at, lesson, teacher
+):
     at("07:40")
     client.force_login(teacher)
     html = page(client, lesson)
-    broadcast = Broadcast.objects.get(session=lesson)
+    assert not Broadcast.objects.exists()  # a GET reads only
     assert 'id="go-live"' in html
     assert f'data-ingest-path="/ws/live/{lesson.pk}/ingest/"' in html
-    assert f'<code class="stream-key">{broadcast.stream_key}</code>' in html
+    # Today: times only.
+    assert zh("You can broadcast from %(opens)s to %(closes)s, from this page or from OBS.") % {
+        "opens": "07:30",
+        "closes": "09:10",
+    } in html
     assert "<code>rtmp://testserver/live</code>" in html
+    # No broadcast yet, so no stream key: a button makes one (a POST).
+    assert 'class="stream-key"' not in html
+    assert f'<form method="post" action="/live/sessions/{lesson.pk}/stream-key/">' in html
     for label in ('for="go-live-camera"', 'for="go-live-microphone"', 'for="go-live-level"'):
         assert label in html
     assert '<script src="/static/js/golive.js" defer></script>' in html
     # The teacher's own page does not start the live by itself (their microphone would hear it).
     assert 'data-autoplay="0"' in html
+    assert 'data-live-sync-segments="2"' in html  # hls.js's hold-back, from player.py
+
+
+def test_the_stream_key_button_makes_the_broadcast_and_the_page_shows_its_key(
+    client, at, lesson, teacher
+):
+    at("07:40")
+    client.force_login(teacher)
+    response = client.post(reverse("live:stream_key", args=[lesson.pk]))
+    broadcast = Broadcast.objects.get(session=lesson)
+    assert response.status_code == 302
+    assert response["Location"] == f"/sessions/{lesson.pk}/?obs=1#go-live-obs"
+    assert (broadcast.status, broadcast.started_at) == (Broadcast.Status.WAITING, None)
+    html = client.get(response["Location"]).content.decode()
+    assert f'<code class="stream-key">{broadcast.stream_key}</code>' in html
+    assert '<details class="go-live-obs" id="go-live-obs" open>' in html
+    # Again: the same broadcast and key.
+    client.post(reverse("live:stream_key", args=[lesson.pk]))
+    assert list(Broadcast.objects.values_list("stream_key", flat=True)) == [broadcast.stream_key]
+
+
+@pytest.mark.parametrize("persona", ["student", "stranger", "school_admin"])
+def test_only_the_teacher_or_a_district_admin_may_make_the_stream_key(
+    client, at, lesson, request, persona
+):
+    at("07:40")
+    client.force_login(request.getfixturevalue(persona))
+    assert client.post(reverse("live:stream_key", args=[lesson.pk])).status_code == 403
+    assert client.get(reverse("live:stream_key", args=[lesson.pk])).status_code == 405
+    assert not Broadcast.objects.exists()
+
+
+def test_the_go_live_hint_gives_the_date_of_a_later_day(client, at, teacher):
+    tomorrow = make(teacher, day=DAY + dt.timedelta(days=1))
+    at("20:00")
+    client.force_login(teacher)
+    html = page(client, tomorrow)
+    assert zh("You can broadcast from %(opens)s to %(closes)s, from this page or from OBS.") % {
+        "opens": "2026-12-08 07:30",
+        "closes": "09:10",
+    } in html
 
 
 def test_no_go_live_panel_once_the_window_has_closed(client, at, lesson, teacher):
