@@ -4,6 +4,7 @@ import datetime as dt
 import json
 import re
 
+import av
 import pytest
 from django.conf import settings
 from django.urls import reverse
@@ -323,3 +324,51 @@ def test_pieces_arrive_the_same_through_the_asgi_handler(folders, session, teach
     assert response.status_code == 200, response.content
     assert response.json()["offset"] == len(piece)
     assert upload.part.read_bytes() == piece
+
+
+@pytest.fixture(scope="module")
+def mov_720p(tmp_path_factory):
+    """Two seconds of 1280x720 H.264 + AAC in a QuickTime .mov, as a phone or a Mac records."""
+    path = tmp_path_factory.mktemp("mov") / "lesson.mov"
+    return make_test_video(path, seconds=2, width=1280, height=720).read_bytes()
+
+
+def test_a_720p_mov_becomes_a_master_playlist_with_720p_and_360p(
+    client, folders, session, teacher, mov_720p, settings, django_capture_on_commit_callbacks
+):
+    settings.ESCHOOL_REPLAY_RENDITIONS = ((1280, 720), (640, 360))  # the production setting
+    client.force_login(teacher)
+    upload = start(client, session, "公开课.mov", len(mov_720p))
+    piece = 256 * 1024
+    with django_capture_on_commit_callbacks(execute=True):
+        for offset in range(0, len(mov_720p), piece):
+            answer = put(client, upload["url"], offset, mov_720p[offset : offset + piece])
+            assert answer.status_code == 200, answer.content
+    recording = Recording.objects.get(pk=answer.json()["recording_id"])
+    assert recording.status == Recording.Status.READY, recording.error
+    assert recording.duration_seconds == pytest.approx(2.0, abs=0.05)
+
+    master = folders / "media" / recording.hls_path
+    variants = read_playlist(master).variants
+    assert [(v["RESOLUTION"], v["URI"]) for v in variants] == [
+        ("1280x720", "720p/index.m3u8"),
+        ("640x360", "360p/index.m3u8"),
+    ]
+    for variant, height in zip(variants, (720, 360), strict=True):
+        playlist = read_playlist(master.parent / variant["URI"])
+        assert (playlist.playlist_type, playlist.ended) == ("VOD", True)
+        assert playlist.target_duration >= max(s.duration for s in playlist.segments)
+        assert playlist.duration == pytest.approx(2.0, abs=0.05)
+        pictures = sound = 0.0
+        for segment in playlist.segments:
+            path = master.parent / variant["URI"].rsplit("/", 1)[0] / segment.uri
+            with av.open(str(path)) as container:
+                video = container.streams.video[0]
+                frames = list(container.decode(video))
+                assert {(f.width, f.height) for f in frames} == {(height * 16 // 9, height)}
+                assert container.streams.audio[0].codec_context.name == "aac"
+            with av.open(str(path)) as container:
+                sound += sum(f.samples for f in container.decode(audio=0)) / 48000
+            pictures += len(frames) / 25
+        assert pictures == pytest.approx(2.0, abs=0.001)  # all 50 pictures, none twice
+        assert sound == pytest.approx(2.0, abs=0.05)
