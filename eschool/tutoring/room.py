@@ -13,6 +13,7 @@ The wire format of the room is described in consumers.py.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from dataclasses import dataclass
 
@@ -22,14 +23,18 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.http import Http404
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from eschool.accounts.models import Guardianship, Role
 from eschool.core import timeutil
 from eschool.core.uploads import bounded_image
+from eschool.safety.ratelimit import allow
 from eschool.tutoring.models import RoomMessage, TutoringSession
+from eschool.tutoring.services import matching
+from eschool.tutoring.services.window import window_at, window_of_day
+from eschool.tutoring.texts import clean_text
 
 Kind = RoomMessage.Kind
 
@@ -130,50 +135,12 @@ def sessions_before(session: TutoringSession) -> list[TutoringSession]:
     return list(reversed(chain))
 
 
-# --- what is said: filtering --------------------------------------------------------------
-
-# The district's safety app (sensitive words, contact masking, rate limits) is imported at
-# each call: until it is installed, contacts are masked here and nothing else is filtered.
-_PHONE = re.compile(r"(?<!\d)(?:\+?86[\s-]?)?1[3-9]\d(?:[\s-]?\d){8}(?!\d)")
-_MESSAGING_ID = re.compile(
-    r"(?i)(微信|weixin|wechat|vx|v信|qq|扣扣)(\s*(?:号|id)?\s*[:：]?\s*)([A-Za-z0-9_\-]{5,20})"
-)
-
-
-def _mask_contacts(text: str) -> str:
-    try:
-        from eschool.safety.text import mask_contacts
-    except ImportError:
-        text = _PHONE.sub(lambda m: "＊" * len(m.group(0)), text)
-        return _MESSAGING_ID.sub(lambda m: m.group(1) + m.group(2) + "＊" * len(m.group(3)), text)
-    return mask_contacts(text)
-
-
-def _filter_words(text: str) -> str:
-    try:
-        from eschool.safety.services import filter_text
-    except ImportError:
-        return text
-    return filter_text(text)[0]
-
+# --- how much may be said -------------------------------------------------------------------
 
 # A person may send this many chat messages and photos in this many seconds, and this many
 # strokes (a fast drawer makes one or two a second).
 TEXT_RATE = (20, 30)
 STROKE_RATE = (120, 30)
-
-
-def _allow(user, action: str, limit: int, per_seconds: int) -> bool:
-    try:
-        from eschool.safety.ratelimit import allow
-    except ImportError:
-        return True
-    return allow(user.pk, action, limit, per_seconds)
-
-
-def clean_text(text: str) -> str:
-    """A chat message as it is stored and shown: sensitive words filtered, contacts masked."""
-    return _mask_contacts(_filter_words(text))
 
 
 # --- validation of what a client sends -----------------------------------------------------
@@ -187,9 +154,12 @@ def _fraction(value, *, low=0.0, high=1.0) -> float:
     return round(float(value), 4)
 
 
-def clean_stroke(body) -> dict:
-    """A whiteboard stroke with only the fields and ranges the boards draw, or ValidationError."""
+def clean_stroke(body, *, points_limit: int = STROKE_POINTS_LIMIT) -> dict:
+    """A whiteboard stroke (or a live piece of one) with only the fields and ranges the
+    boards draw, or ValidationError."""
     try:
+        if not isinstance(body, dict):
+            raise TypeError
         stroke_id = body["id"]
         if not isinstance(stroke_id, str) or not 0 < len(stroke_id) <= CLIENT_ID_LIMIT:
             raise ValueError
@@ -197,7 +167,7 @@ def clean_stroke(body) -> dict:
         if not isinstance(color, str) or not COLOR.match(color):
             raise ValueError
         points = body["points"]
-        if not isinstance(points, list) or not 0 < len(points) <= STROKE_POINTS_LIMIT:
+        if not isinstance(points, list) or not 0 < len(points) <= points_limit:
             raise ValueError
         points = [[_fraction(p[0]), _fraction(p[1])] for p in points if len(p) == 2]
         if not points:
@@ -256,20 +226,13 @@ def author_role(message: RoomMessage, session: TutoringSession) -> str:
     return STUDENT if message.author_id == session.student_id else TEACHER
 
 
-def _url(name: str, *args) -> str:
-    try:
-        return reverse(name, args=args)
-    except NoReverseMatch:  # the page is not routed (yet); the client shows no link
-        return ""
-
-
 def message_payload(message: RoomMessage, session: TutoringSession) -> dict:
     """What the room's clients receive for `message` (see consumers.py)."""
     body = dict(message.body)
     if message.kind == Kind.PHOTO:
-        body["url"] = _url("tutoring:room_photo_file", session.pk, message.seq)
+        body["url"] = reverse("tutoring:room_photo_file", args=[session.pk, message.seq])
     if message.kind == Kind.SYSTEM and body.get("event") == "transferred" and body.get("session"):
-        body["url"] = _url("tutoring:room", body["session"])
+        body["url"] = reverse("tutoring:room", args=[body["session"]])
     author = message.author
     return {
         "type": "message",
@@ -337,7 +300,7 @@ def append_message(
         drawing = kind in (Kind.STROKE, Kind.UNDO, Kind.CLEAR)
         limit, per_seconds = STROKE_RATE if drawing else TEXT_RATE
         action = "tutoring-room-draw" if drawing else "tutoring-room-say"
-        if not _allow(author, action, limit, per_seconds):
+        if not allow(author.pk, action, limit, per_seconds):
             raise ValidationError(
                 _("You are sending too fast. Wait a moment, then send again."),
                 code="rate_limited",
@@ -412,56 +375,6 @@ def room_photo_post(*, session: TutoringSession, author, upload, client_id=None)
 # --- the session's course: end, transfer, report ------------------------------------------------
 
 
-def _matching():
-    """G's session services when they are in place, else the minimal ones below."""
-    try:
-        from eschool.tutoring.services import matching
-    except ImportError:
-        return _Minimal
-    if not all(hasattr(matching, n) for n in ("session_end", "session_rate", "session_transfer")):
-        return _Minimal
-    return matching
-
-
-class _Minimal:
-    """Stand-ins for services.matching's session_end/rate/transfer until that module lands."""
-
-    @staticmethod
-    def session_end(*, actor, session):
-        TutoringSession.objects.filter(pk=session.pk, ended_at__isnull=True).update(
-            ended_at=timeutil.now(), ended_by=actor
-        )
-
-    @staticmethod
-    def session_rate(*, actor, session, rating, comment=""):
-        try:
-            rating = int(rating)
-        except (TypeError, ValueError):
-            rating = 0
-        if not 1 <= rating <= 5:
-            raise ValidationError(_("Choose from 1 to 5 stars."), code="bad_rating")
-        if session.ended_at is None:
-            raise ValidationError(_("The session has not ended yet."), code="not_ended")
-        TutoringSession.objects.filter(pk=session.pk).update(
-            rating=rating, comment=(comment or "")[:1000], rated_at=timeutil.now()
-        )
-
-    @staticmethod
-    def session_transfer(*, actor, session, to_teacher):
-        now = timeutil.now()
-        question_id = session.question_id
-        TutoringSession.objects.filter(pk=session.pk).update(
-            ended_at=now, ended_by=actor, question=None
-        )
-        return TutoringSession.objects.create(
-            question_id=question_id,
-            teacher=to_teacher,
-            student_id=session.student_id,
-            started_at=now,
-            transferred_from=session,
-        )
-
-
 def session_started(session: TutoringSession) -> None:
     """Called by matching after a session is created and committed: the room's first notice."""
     append_message(session=session, author=None, kind=Kind.SYSTEM, body={"event": "started"})
@@ -470,7 +383,8 @@ def session_started(session: TutoringSession) -> None:
 def room_end(*, actor, session: TutoringSession) -> TutoringSession:
     """Either side ends the session; both sides (now or on their return) learn it in the room.
 
-    Ending an ended session changes nothing.
+    The end and its notice are one transaction; what waits is offered after it commits, so
+    a failure while offering cannot undo the end. Ending an ended session changes nothing.
     """
     role = room_role(session=session, user=actor)
     if role is None:
@@ -479,11 +393,12 @@ def room_end(*, actor, session: TutoringSession) -> TutoringSession:
         locked = TutoringSession.objects.select_for_update().get(pk=session.pk)
         if locked.ended_at is not None:
             return locked
-        _matching().session_end(actor=actor, session=locked)
-        locked.refresh_from_db()
+        matching.session_end_writes(actor=actor, session=locked, at=timeutil.now())
         append_message(
             session=locked, author=None, kind=Kind.SYSTEM, body={"event": "ended", "by": role}
         )
+        matching.dispatch_on_commit()
+    locked.refresh_from_db()
     return locked
 
 
@@ -491,7 +406,7 @@ def room_rate(*, actor, session: TutoringSession, rating, comment: str = "") -> 
     """The student rates the ended session (1–5 and a comment)."""
     if room_role(session=session, user=actor) != STUDENT:
         raise Http404
-    _matching().session_rate(actor=actor, session=session, rating=rating, comment=comment)
+    matching.session_rate(actor=actor, session=session, rating=rating, comment=comment)
     session.refresh_from_db()
     return session
 
@@ -499,12 +414,15 @@ def room_rate(*, actor, session: TutoringSession, rating, comment: str = "") -> 
 def room_transfer(*, actor, session: TutoringSession, to_teacher) -> TutoringSession:
     """The teacher hands the session to another teacher on duty, who sees its history.
 
-    The room tells the student where the session goes on (the new room's address).
+    The room tells the student where the session goes on (the new room's address). The
+    transfer and both notices are one transaction; what waits is offered after it commits.
     """
     if room_role(session=session, user=actor) != TEACHER:
         raise Http404
     with transaction.atomic():
-        new = _matching().session_transfer(actor=actor, session=session, to_teacher=to_teacher)
+        new = matching.session_transfer_writes(
+            actor=actor, session=session, to_teacher=to_teacher, at=timeutil.now()
+        )
         append_message(
             session=session,
             author=None,
@@ -517,7 +435,55 @@ def room_transfer(*, actor, session: TutoringSession, to_teacher) -> TutoringSes
             kind=Kind.SYSTEM,
             body={"event": "continued", "from": actor.name, "session": session.pk},
         )
+        matching.dispatch_on_commit()
+    session.refresh_from_db()
     return new
+
+
+# The notice of a session closed by the end of the evening says "by": this.
+CLOSED_AT_WINDOW_END = "closing"
+
+
+def _counted_until(session: TutoringSession, at: dt.datetime) -> dt.datetime:
+    """When a session nobody ended counts as over: at its last message or stroke (its start
+    when nothing was said), and never after the end of the window it started in."""
+    window = window_of_day(timeutil.today(session.started_at))
+    end = at
+    if window is not None and window.closes_at > session.started_at:
+        end = min(at, window.closes_at)
+    last = RoomMessage.objects.filter(session=session, author__isnull=False).aggregate(
+        last=Max("created_at")
+    )["last"]
+    return max(session.started_at, min(last or session.started_at, end))
+
+
+def sessions_close_after_window(at: dt.datetime | None = None) -> int:
+    """Periodic: close the sessions nobody ended once the evening's window has closed (and,
+    while a window is open, any left from before it opened). The room says so, the question
+    is closed and the student asked to rate it, as when a side ends it; the minutes count
+    to the last activity in the room (see _counted_until). Returns how many were closed."""
+    at = at or timeutil.now()
+    window = window_at(at)
+    left = TutoringSession.objects.filter(ended_at__isnull=True, started_at__lte=at)
+    if window is not None:
+        left = left.filter(started_at__lt=window.opens_at)
+    closed = 0
+    for session_id in left.values_list("pk", flat=True):
+        with transaction.atomic():
+            locked = TutoringSession.objects.select_for_update().get(pk=session_id)
+            ended = matching.session_end_writes(
+                actor=None, session=locked, at=at, ended_at=_counted_until(locked, at)
+            )
+            if ended:
+                append_message(
+                    session=locked,
+                    author=None,
+                    kind=Kind.SYSTEM,
+                    body={"event": "ended", "by": CLOSED_AT_WINDOW_END},
+                )
+                matching.dispatch_on_commit()
+                closed += 1
+    return closed
 
 
 REPORT_LIMIT = 500
@@ -549,7 +515,7 @@ def room_report(*, actor, session: TutoringSession, reason: str) -> int:
                 key=f"tutoring:report:{session.pk}:{actor.pk}",
                 title=gettext_noop("Problem reported in a tutoring session: %(name)s"),
                 body=gettext_noop("%(reason)s"),
-                url=_url("tutoring:transcript", session.pk),
+                url=reverse("tutoring:transcript", args=[session.pk]),
                 params={"name": actor.name, "reason": reason},
             )
     return sent

@@ -134,12 +134,33 @@ def open_question_of(user) -> Question | None:
     return Question.objects.filter(asker=user, status__in=Question.OPEN).first()
 
 
+def sessions_open(at: dt.datetime | None = None):
+    """Sessions not ended that started today (district time): the ones that keep a teacher
+    busy. The evening's end closes every session (room.sessions_close_after_window); should
+    one stay open all the same, it never counts against its teacher on a later day."""
+    at = at or timeutil.now()
+    return TutoringSession.objects.filter(
+        ended_at__isnull=True, started_at__gte=timeutil.at_local(timeutil.today(at), dt.time(0))
+    )
+
+
 # The queue ------------------------------------------------------------------------
+
+
+def _same_teachers(question: Question) -> Q:
+    """Questions the teachers who could take `question` could take instead: its subject,
+    and a grade in a band that covers its grade (in any band, when none covers it)."""
+    level = question.grade.level
+    bands = GradeBand.objects.filter(low__lte=level, high__gte=level).values_list("low", "high")
+    grades = Q()
+    for low, high in bands:
+        grades |= Q(grade__level__gte=low, grade__level__lte=high)
+    return Q(subject_id=question.subject_id) & grades
 
 
 def _waiting_before(question: Question):
     return Question.objects.filter(
-        subject_id=question.subject_id,
+        _same_teachers(question),
         status__in=(Question.Status.WAITING, Question.Status.OFFERED),
     ).filter(
         Q(waiting_since__lt=question.waiting_since)
@@ -148,7 +169,8 @@ def _waiting_before(question: Question):
 
 
 def queue_place(question: Question) -> int | None:
-    """1 for the next question of its subject to be served; None when not waiting."""
+    """1 for the next question its teachers (its subject, its grade band) will serve; None
+    when not waiting."""
     if question.status not in (Question.Status.WAITING, Question.Status.OFFERED):
         return None
     return _waiting_before(question).count() + 1
@@ -223,6 +245,7 @@ def wait_info(question: Question, at: dt.datetime | None = None) -> WaitInfo:
 @dataclass
 class CoverageCell:
     subject: Subject
+    band: GradeBand
     teachers: list[str] = field(default_factory=list)
 
     @property
@@ -235,15 +258,25 @@ class CoverageCell:
 
 
 def coverage(days: list[dt.date]) -> dict:
-    """{day: [CoverageCell per served subject]} with the teachers signed up; in 2 queries + 1."""
+    """{day: [CoverageCell per served subject × served grade band, by subject then band]}
+    with the teachers signed up: a teacher of 初中 maths does not cover 小学 maths. In 3
+    queries + 1, whatever the number of days and shifts."""
     settings_row = tutoring_settings()
     subjects = list(settings_row.subjects.all()) or list(Subject.objects.all())
-    grid = {day: {subject.pk: CoverageCell(subject) for subject in subjects} for day in days}
+    bands = list(grade_bands())
+    grid = {
+        day: {
+            (subject.pk, band.pk): CoverageCell(subject, band)
+            for subject in subjects
+            for band in bands
+        }
+        for day in days
+    }
     through = Shift.subjects.through.objects.filter(shift__day__in=days).values_list(
-        "shift__day", "subject_id", "shift__teacher__user__name"
+        "shift__day", "subject_id", "shift__band_id", "shift__teacher__user__name"
     )
-    for day, subject_id, name in through:
-        cell = grid.get(day, {}).get(subject_id)
+    for day, subject_id, band_id, name in through:
+        cell = grid.get(day, {}).get((subject_id, band_id))
         if cell is not None:
             cell.teachers.append(name)
     return {day: list(cells.values()) for day, cells in grid.items()}
@@ -280,7 +313,8 @@ class TeacherOnDuty:
 def live_board(at: dt.datetime | None = None) -> dict:
     at = at or timeutil.now()
     day = timeutil.today(at)
-    active = TutoringSession.objects.filter(ended_at__isnull=True)
+    active = sessions_open(at)
+    since = timeutil.at_local(day, dt.time(0))
     shifts = (
         Shift.objects.filter(day=day)
         .select_related("teacher__user", "band")
@@ -288,7 +322,10 @@ def live_board(at: dt.datetime | None = None) -> dict:
         .annotate(
             active_sessions=Count(
                 "teacher__tutoring_sessions",
-                filter=Q(teacher__tutoring_sessions__ended_at__isnull=True),
+                filter=Q(
+                    teacher__tutoring_sessions__ended_at__isnull=True,
+                    teacher__tutoring_sessions__started_at__gte=since,
+                ),
             ),
             has_offer=Exists(
                 Question.objects.filter(offered_to=OuterRef("teacher"), status="offered")

@@ -12,7 +12,9 @@ from huey.contrib.djhuey import db_periodic_task
 @db_periodic_task(crontab(minute="*"))
 def tutoring_tick() -> dict:
     """Every minute: open queued questions, expire offers and offer waiting questions,
-    close the evening, and flag late or missing teachers."""
+    close the evening (waiting questions become written ones, open sessions end), and flag
+    late or missing teachers."""
+    from eschool.tutoring.room import sessions_close_after_window
     from eschool.tutoring.services.asking import queue_open, window_close
     from eschool.tutoring.services.matching import dispatch
     from eschool.tutoring.services.shifts import shifts_check
@@ -21,6 +23,7 @@ def tutoring_tick() -> dict:
         "opened": queue_open(),
         "offered": dispatch(),
         "written": window_close(),
+        "sessions_closed": sessions_close_after_window(),
         **shifts_check(),
     }
 

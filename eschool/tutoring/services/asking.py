@@ -22,6 +22,7 @@ from eschool.tutoring.selectors import (
 from eschool.tutoring.services.matching import dispatch_after
 from eschool.tutoring.services.shifts import served_subject_ids
 from eschool.tutoring.services.window import window_at, window_next
+from eschool.tutoring.texts import clean_text
 
 MAX_PHOTOS = 3
 MAX_TEXT = 2000
@@ -36,6 +37,8 @@ class Mode:
 
 
 def _check_text(text: str) -> str:
+    """The question as stored: checked, then sensitive words filtered and contacts masked
+    (teachers and students meet only through the platform)."""
     text = (text or "").strip()
     if not text:
         raise ValidationError({"text": _("Write your question.")})
@@ -43,7 +46,7 @@ def _check_text(text: str) -> str:
         raise ValidationError(
             {"text": _("Keep the question under %(max)s characters.") % {"max": MAX_TEXT}}
         )
-    return text
+    return clean_text(text)
 
 
 def _check_subject_grade(subject, grade) -> None:
@@ -224,7 +227,8 @@ def question_keep_waiting(*, actor, question: Question) -> Question:
 
 
 def question_answer(*, actor, question: Question, answer: str) -> Question:
-    """A teacher answers a written question; the asker is notified. First answer wins."""
+    """A teacher answers a written question; the asker is notified. First answer wins.
+    Sensitive words are filtered and contacts masked, as in the room."""
     teacher = teacher_of(actor)
     if teacher is None:
         raise PermissionDenied
@@ -236,6 +240,7 @@ def question_answer(*, actor, question: Question, answer: str) -> Question:
         raise ValidationError({"answer": _("Write the answer.")})
     if len(answer) > 5000:
         raise ValidationError({"answer": _("Keep the answer under 5,000 characters.")})
+    answer = clean_text(answer)
     at = timeutil.now()
     with transaction.atomic():
         answered = Question.objects.filter(pk=question.pk, status=Question.Status.WRITTEN).update(

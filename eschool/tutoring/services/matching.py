@@ -32,9 +32,11 @@ from eschool.tutoring.models import Offer, Question, Shift, TutoringSession
 from eschool.tutoring.selectors import (
     is_tutoring_admin,
     session_question,
+    sessions_open,
     teacher_of,
     tutoring_settings,
 )
+from eschool.tutoring.texts import clean_text
 
 # A teacher who declined a question (or let the offer pass) is not offered it again for
 # this long: others get their turn first, and nobody is left waiting for ever.
@@ -47,10 +49,11 @@ class OfferGone(ValidationError):
     """The question is no longer offered to (or waiting for) this teacher."""
 
 
-def _active_sessions():
+def _active_sessions(at: dt.datetime):
     return Coalesce(
         Subquery(
-            TutoringSession.objects.filter(teacher=OuterRef("teacher"), ended_at__isnull=True)
+            sessions_open(at)
+            .filter(teacher=OuterRef("teacher"))
             .values("teacher")
             .annotate(n=Count("pk"))
             .values("n"),
@@ -67,7 +70,7 @@ def _free_shifts(at: dt.datetime):
             day=timeutil.today(at), clocked_in_at__isnull=False, clocked_out_at__isnull=True
         )
         .annotate(
-            active=_active_sessions(),
+            active=_active_sessions(at),
             has_offer=Exists(
                 Question.objects.filter(
                     offered_to=OuterRef("teacher"), status=Question.Status.OFFERED
@@ -158,6 +161,14 @@ def dispatch_after() -> None:
     dispatch()
 
 
+def dispatch_on_commit() -> None:
+    """Offer what waits once the transaction around the caller commits: for services whose
+    atomic block holds more than matching's writes (the room's end and transfer write their
+    notices in it). A failure while dispatching is logged and undoes nothing; the tick and
+    the polling pages dispatch again."""
+    transaction.on_commit(dispatch, robust=True)
+
+
 def offers_expire(at: dt.datetime | None = None, *, redispatch: bool = True) -> int:
     """Offers past their time go back to the waiting list (and on to the next teacher)."""
     at = at or timeutil.now()
@@ -220,7 +231,7 @@ def _lock_free_shift(teacher: Teacher, at: dt.datetime) -> Shift:
     )
     if shift is None:
         raise ValidationError(_("Go online for your shift first."))
-    active = TutoringSession.objects.filter(teacher=teacher, ended_at__isnull=True).count()
+    active = sessions_open(at).filter(teacher=teacher).count()
     if active >= shift.session_limit:
         raise ValidationError(_("End your current session first."))
     return shift
@@ -235,14 +246,10 @@ def _start_session(question: Question, teacher: Teacher, at: dt.datetime) -> Tut
 
 
 def _announce_start(session: TutoringSession) -> None:
-    # H's room may push this to the waiting student; the wait page also polls.
-    try:
-        from eschool.tutoring import room
-    except ImportError:
-        return
-    announce = getattr(room, "session_started", None)
-    if announce is not None:
-        announce(session)
+    # The room's first notice; imported here because the room calls these services.
+    from eschool.tutoring import room
+
+    room.session_started(session)
 
 
 def offer_accept(*, actor, question: Question) -> TutoringSession:
@@ -332,6 +339,44 @@ def _is_party(actor, session: TutoringSession) -> bool:
     return actor.pk == session.student_id or actor.pk == session.teacher.user_id
 
 
+def _free_again(teacher_id: int, at: dt.datetime) -> None:
+    """The teacher's session is over: idle from `at`, so they queue for the next offer."""
+    Shift.objects.filter(
+        teacher_id=teacher_id, day=timeutil.today(at), clocked_out_at__isnull=True
+    ).update(idle_since=at)
+
+
+def session_end_writes(
+    *, actor, session: TutoringSession, at: dt.datetime, ended_at: dt.datetime | None = None
+) -> bool:
+    """The writes of ending `session`, inside the caller's transaction; True when this call
+    ended it, False when it had ended already.
+
+    The question is closed, the teacher is free again (idle from `at`) and the student is
+    asked to rate the session. `ended_at` (default `at`) is when the session counts as
+    over, for its minutes. `actor` None is the evening's end. The caller offers what waits
+    after commit (dispatch_after, or dispatch_on_commit inside a larger transaction).
+    """
+    ended_at = ended_at or at
+    ended = TutoringSession.objects.filter(pk=session.pk, ended_at__isnull=True).update(
+        ended_at=ended_at, ended_by=actor
+    )
+    if not ended:
+        return False
+    Question.objects.filter(session=session, status=Question.Status.IN_SESSION).update(
+        status=Question.Status.CLOSED, closed_at=ended_at
+    )
+    _free_again(session.teacher_id, at)
+    notification_send(
+        user=session.student,
+        key=f"tutoring:rate:{session.pk}",
+        title=gettext_noop("How was your tutoring session? Rate it"),
+        params={},
+        url=reverse("tutoring:room_rate", args=[session.pk]),
+    )
+    return True
+
+
 def session_end(*, actor, session: TutoringSession) -> TutoringSession:
     """Either side (or an administrator) ends the session; ending twice is harmless.
 
@@ -340,33 +385,24 @@ def session_end(*, actor, session: TutoringSession) -> TutoringSession:
     """
     if not (_is_party(actor, session) or is_tutoring_admin(actor)):
         raise PermissionDenied
-    at = timeutil.now()
     with transaction.atomic():
-        ended = TutoringSession.objects.filter(pk=session.pk, ended_at__isnull=True).update(
-            ended_at=at, ended_by=actor
-        )
-        if ended:
-            Question.objects.filter(session=session, status=Question.Status.IN_SESSION).update(
-                status=Question.Status.CLOSED, closed_at=at
-            )
-            Shift.objects.filter(
-                teacher_id=session.teacher_id, day=timeutil.today(at), clocked_out_at__isnull=True
-            ).update(idle_since=at)
-            notification_send(
-                user=session.student,
-                key=f"tutoring:rate:{session.pk}",
-                title=gettext_noop("How was your tutoring session? Rate it"),
-                params={},
-                url=reverse("tutoring:room_rate", args=[session.pk]),
-            )
+        ended = session_end_writes(actor=actor, session=session, at=timeutil.now())
     if ended:
         dispatch_after()
     session.refresh_from_db()
     return session
 
 
+def _clean_comment(comment: str) -> str:
+    comment = (comment or "").strip()
+    if len(comment) > 1000:
+        raise ValidationError({"comment": _("Keep the comment under 1,000 characters.")})
+    return clean_text(comment)
+
+
 def session_rate(*, actor, session: TutoringSession, rating: int, comment: str = ""):
-    """The student rates an ended session once: 1–5 and an optional comment."""
+    """The student rates an ended session once: 1–5 and an optional comment (sensitive
+    words filtered and contacts masked, as in the room)."""
     if actor.pk != session.student_id:
         raise PermissionDenied
     if session.ended_at is None:
@@ -377,9 +413,7 @@ def session_rate(*, actor, session: TutoringSession, rating: int, comment: str =
         rating = 0
     if not 1 <= rating <= 5:
         raise ValidationError({"rating": _("Choose from 1 to 5 stars.")})
-    comment = (comment or "").strip()
-    if len(comment) > 1000:
-        raise ValidationError({"comment": _("Keep the comment under 1,000 characters.")})
+    comment = _clean_comment(comment)
     rated = TutoringSession.objects.filter(pk=session.pk, rating__isnull=True).update(
         rating=rating, comment=comment, rated_at=timeutil.now()
     )
@@ -389,6 +423,48 @@ def session_rate(*, actor, session: TutoringSession, rating: int, comment: str =
     return session
 
 
+def _may_transfer(actor, session: TutoringSession) -> None:
+    if not (actor.pk == session.teacher.user_id or is_tutoring_admin(actor)):
+        raise PermissionDenied
+
+
+def session_transfer_writes(
+    *, actor, session: TutoringSession, to_teacher: Teacher, at: dt.datetime
+) -> TutoringSession:
+    """The writes of a transfer, inside the caller's transaction; the new session.
+
+    Refused (ValidationError) when `to_teacher` is the session's own teacher, is not
+    online with room for a session, or the session has ended. The caller offers what
+    waits after commit (the old teacher is free again).
+    """
+    if to_teacher.pk == session.teacher_id:
+        raise ValidationError(_("Choose another teacher."))
+    _lock_free_shift(to_teacher, at)
+    ended = TutoringSession.objects.filter(pk=session.pk, ended_at__isnull=True).update(
+        ended_at=at, ended_by=actor
+    )
+    if not ended:
+        raise ValidationError(_("This session has ended."))
+    question = session_question(session)
+    TutoringSession.objects.filter(pk=session.pk).update(question=None)
+    new = TutoringSession.objects.create(
+        question=question,
+        teacher=to_teacher,
+        student_id=session.student_id,
+        started_at=at,
+        transferred_from=session,
+    )
+    _free_again(session.teacher_id, at)
+    notification_send(
+        user=to_teacher.user,
+        key=f"tutoring:transfer:{new.pk}",
+        title=gettext_noop("A tutoring session was transferred to you"),
+        params={},
+        url=reverse("tutoring:room", args=[new.pk]),
+    )
+    return new
+
+
 def session_transfer(*, actor, session: TutoringSession, to_teacher: Teacher) -> TutoringSession:
     """The teacher hands the session to another teacher on duty; the new session.
 
@@ -396,36 +472,10 @@ def session_transfer(*, actor, session: TutoringSession, to_teacher: Teacher) ->
     question moves to the new session, whose `transferred_from` is the old one,
     so the room can show the history.
     """
-    if not (actor.pk == session.teacher.user_id or is_tutoring_admin(actor)):
-        raise PermissionDenied
-    if to_teacher.pk == session.teacher_id:
-        raise ValidationError(_("Choose another teacher."))
-    at = timeutil.now()
+    _may_transfer(actor, session)
     with transaction.atomic():
-        _lock_free_shift(to_teacher, at)
-        ended = TutoringSession.objects.filter(pk=session.pk, ended_at__isnull=True).update(
-            ended_at=at, ended_by=actor
-        )
-        if not ended:
-            raise ValidationError(_("This session has ended."))
-        question = session_question(session)
-        TutoringSession.objects.filter(pk=session.pk).update(question=None)
-        new = TutoringSession.objects.create(
-            question=question,
-            teacher=to_teacher,
-            student_id=session.student_id,
-            started_at=at,
-            transferred_from=session,
-        )
-        Shift.objects.filter(
-            teacher_id=session.teacher_id, day=timeutil.today(at), clocked_out_at__isnull=True
-        ).update(idle_since=at)
-        notification_send(
-            user=to_teacher.user,
-            key=f"tutoring:transfer:{new.pk}",
-            title=gettext_noop("A tutoring session was transferred to you"),
-            params={},
-            url=reverse("tutoring:room", args=[new.pk]),
+        new = session_transfer_writes(
+            actor=actor, session=session, to_teacher=to_teacher, at=timeutil.now()
         )
     dispatch_after()
     session.refresh_from_db()

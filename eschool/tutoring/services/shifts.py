@@ -12,8 +12,8 @@ from django.utils.translation import gettext_noop
 from eschool.accounts.models import Role, Teacher, User
 from eschool.core import timeutil
 from eschool.homeschool.services import notification_send
-from eschool.tutoring.models import GradeBand, Shift, SwapRequest, TutoringSession, TutoringSettings
-from eschool.tutoring.selectors import is_tutoring_admin, tutoring_settings
+from eschool.tutoring.models import GradeBand, Shift, SwapRequest, TutoringSettings
+from eschool.tutoring.selectors import is_tutoring_admin, sessions_open, tutoring_settings
 from eschool.tutoring.services.window import window_of_day
 
 # A teacher may go online this long before the window opens, to be ready.
@@ -35,10 +35,14 @@ def _teacher_of(user) -> Teacher:
 
 
 def settings_update(*, actor, **fields) -> TutoringSettings:
-    """Change the district's tutoring settings; `subjects` (a list) replaces the served subjects."""
+    """Change the district's tutoring settings; `subjects` (a list) replaces the served
+    subjects (none: every subject), `bands` (a list) the served grade bands (at least one)."""
     _require_admin(actor)
     row = tutoring_settings()
     subjects = fields.pop("subjects", None)
+    bands = fields.pop("bands", None)
+    if bands is not None and not bands:
+        raise ValidationError({"bands": _("Choose at least one grade band.")})
     if "window_start" in fields or "window_end" in fields:
         start = fields.get("window_start", row.window_start)
         end = fields.get("window_end", row.window_end)
@@ -52,6 +56,10 @@ def settings_update(*, actor, **fields) -> TutoringSettings:
         row.save()
         if subjects is not None:
             row.subjects.set(subjects)
+        if bands is not None:
+            served = [band.pk for band in bands]
+            GradeBand.objects.filter(pk__in=served).update(served=True)
+            GradeBand.objects.exclude(pk__in=served).update(served=False)
     return row
 
 
@@ -235,12 +243,7 @@ def shift_clock_out(*, actor, shift: Shift, at: dt.datetime | None = None) -> Sh
         shift = Shift.objects.select_for_update().get(pk=shift.pk)
         if not shift.is_online:
             return shift
-        if (
-            actor is not None
-            and TutoringSession.objects.filter(
-                teacher_id=shift.teacher_id, ended_at__isnull=True
-            ).exists()
-        ):
+        if actor is not None and sessions_open(at).filter(teacher_id=shift.teacher_id).exists():
             raise ValidationError(_("End your session before going offline."))
         minutes = max(0, int((at - shift.clocked_in_at).total_seconds() // 60))
         Shift.objects.filter(pk=shift.pk).update(

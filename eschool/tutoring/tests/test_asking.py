@@ -238,6 +238,29 @@ def test_place_in_queue_counts_earlier_questions_of_the_subject(clock, student, 
     assert [queue_place(q) for q in questions] == [1, 2, 3, 4]
 
 
+def test_place_in_queue_counts_only_questions_the_same_teachers_could_take(
+    clock, student, school_a
+):
+    # Ahead of the 初中 maths question: one 初中 maths question (grade 8). Not ahead: a 高中
+    # maths question and a 初中 Chinese one, asked earlier, which other teachers take.
+    for username, level, subject in [
+        ("00801", 8, "数学"),
+        ("00802", 10, "数学"),
+        ("00803", 7, "语文"),
+    ]:
+        asker = make_asker(username, username, school=school_a, level=level)
+        asking.question_ask(
+            asker=asker,
+            subject=Subject.objects.get(name=subject),
+            grade=Grade.objects.get(level=level),
+            text="?",
+        )
+        clock.advance(seconds=10)
+    mine = ask(student)
+    senior = Question.objects.get(asker__username="00802")
+    assert (queue_place(mine), queue_place(senior)) == (2, 1)
+
+
 def test_estimate_is_the_median_recent_wait_per_round_of_teachers():
     waits = [dt.timedelta(seconds=s) for s in (30, 60, 90, 300)]
     assert estimate_wait(1, waits, 2) == dt.timedelta(seconds=75)
@@ -299,3 +322,24 @@ def test_tomorrow_queued_is_not_possible_from_a_saturday_night(clock, student):
         ask(student)
     assert MONDAY < TUESDAY  # the fixtures' days are in order
     assert matching.dispatch() == 0
+
+
+# What one side writes to the other: filtered and masked, as in the room ----------------------
+
+
+def test_questions_and_written_answers_lose_sensitive_words_and_contacts(
+    clock, student, teacher, district_admin
+):
+    from eschool.safety.services import word_add
+
+    word_add(actor=district_admin, word="笨蛋")
+    question = ask(student, mode=asking.Mode.WRITTEN, text="笨 蛋题！加我微信 zhang_88 问")
+    assert question.text == "＊＊＊题！加我微信 ＊＊＊＊＊＊＊＊ 问"  # the space hid nothing
+    edited = asking.question_edit(actor=student, question=question, text="打我电话13912345678")
+    assert edited.text == "打我电话＊＊＊＊＊＊＊＊＊＊＊"
+    answered = asking.question_answer(
+        actor=teacher, question=question, answer="ＢＩＡＮ不是笨蛋。有事打 139-1234-5678"
+    )
+    assert answered.answer == "ＢＩＡＮ不是＊＊。有事打 ＊＊＊＊＊＊＊＊＊＊＊＊＊"
+    stored = Question.objects.get(pk=question.pk)
+    assert (stored.text, stored.answer) == (edited.text, answered.answer)

@@ -114,6 +114,23 @@ def test_contact_details_are_masked_in_chat(tutoring_session, teacher):
     assert stored.body["text"] == "有问题加我微信 ＊＊＊＊＊＊＊＊＊ 或打＊＊＊＊＊＊＊＊＊＊＊"
 
 
+def test_the_districts_sensitive_words_are_filtered_in_chat(
+    tutoring_session, student, teacher, district_admin
+):
+    from eschool.safety.services import word_add, word_remove
+
+    word = word_add(actor=district_admin, word="笨蛋")
+    # However it is written: with a symbol or a space (a full-width one too) inside.
+    stored = say(
+        tutoring_session, teacher, "这题不难，别说自己笨蛋，也别写 笨-蛋 或 笨　蛋"
+    ).message
+    assert stored.body["text"] == "这题不难，别说自己＊＊，也别写 ＊＊＊ 或 ＊＊＊"
+    assert room.transcript(tutoring_session)["messages"][0]["body"]["text"] == stored.body["text"]
+    # A word taken off the list is shown again in what is said next.
+    word_remove(actor=district_admin, word_id=word.pk)
+    assert say(tutoring_session, student, "我不笨蛋").message.body["text"] == "我不笨蛋"
+
+
 def test_html_is_stored_as_typed(tutoring_session, student):
     text = '<script>alert("x")</script><b>粗</b>'
     assert say(tutoring_session, student, text).message.body["text"] == text

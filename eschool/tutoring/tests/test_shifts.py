@@ -67,7 +67,9 @@ def test_students_cannot_sign_up(clock, student):
         shifts.shift_sign_up(actor=student, day=TUESDAY, subjects=[maths()], band=band())
 
 
-def test_coverage_counts_teachers_per_subject_and_marks_thin_evenings(clock, school_a):
+def test_coverage_counts_teachers_per_subject_and_grade_band_and_marks_thin_evenings(
+    clock, school_a
+):
     for number in range(2):
         on_duty(make_teacher(f"T700{number}", f"数学{number}", school=school_a), day=TUESDAY)
     on_duty(
@@ -75,11 +77,25 @@ def test_coverage_counts_teachers_per_subject_and_marks_thin_evenings(clock, sch
         day=TUESDAY,
         subjects=("语文",),
     )
+    senior = on_duty(make_teacher("T7020", "高中数学", school=school_a), day=TUESDAY)
+    Shift.objects.filter(pk=senior.pk).update(band=grade_bands().get(name="高中"))
     grid = coverage([TUESDAY])
-    cells = {cell.subject.name: cell for cell in grid[TUESDAY]}
-    assert (cells["数学"].count, cells["数学"].thin) == (2, False)
-    assert (cells["语文"].count, cells["语文"].thin) == (1, True)
-    assert (cells["英语"].count, cells["英语"].thin) == (0, True)
+    cells = {(cell.subject.name, cell.band.name): cell for cell in grid[TUESDAY]}
+    assert len(cells) == Subject.objects.count() * 4  # every subject × the four bands
+    assert (cells["数学", "初中"].count, cells["数学", "初中"].thin) == (2, False)
+    assert cells["数学", "初中"].teachers == ["数学0", "数学1"]
+    # The senior-high teacher covers 高中 only: 小学 maths is thin however many teach maths.
+    assert (cells["数学", "高中"].count, cells["数学", "高中"].thin) == (1, True)
+    assert (cells["数学", "小学高段"].count, cells["数学", "小学高段"].thin) == (0, True)
+    assert (cells["语文", "初中"].count, cells["语文", "初中"].thin) == (1, True)
+    assert (cells["英语", "初中"].count, cells["英语", "初中"].thin) == (0, True)
+
+
+def test_coverage_shows_only_the_bands_the_district_serves(clock, district_admin, school_a):
+    shifts.settings_update(actor=district_admin, bands=list(grade_bands().filter(low__gte=7)))
+    on_duty(make_teacher("T7000", "数学", school=school_a), day=TUESDAY)
+    bands = {cell.band.name for cell in coverage([TUESDAY])[TUESDAY]}
+    assert bands == {"初中", "高中"}
 
 
 def test_a_swap_is_approved_with_a_substitute(clock, teacher, school_a, district_admin):

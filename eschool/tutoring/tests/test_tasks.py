@@ -25,6 +25,7 @@ def test_an_evening_of_ticks(clock, student, school_a, district_admin):
         "opened": 1,
         "offered": 0,  # the opening already offered it
         "written": 0,
+        "sessions_closed": 0,
         "late": 0,
         "missing": 0,
         "clocked_out": 0,

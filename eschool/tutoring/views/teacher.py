@@ -71,7 +71,8 @@ def _duty_context(teacher: Teacher) -> dict:
             max(0, int((offer.offer_expires_at - at).total_seconds())) if offer else 0
         ),
         "waiting": waiting,
-        "sessions": TutoringSession.objects.filter(teacher=teacher, ended_at__isnull=True)
+        "sessions": selectors.sessions_open(at)
+        .filter(teacher=teacher)
         .select_related("student", "question__subject")
         .order_by("started_at"),
         "poll_seconds": POLL_SECONDS,
