@@ -3,14 +3,18 @@
 They chat (a message typed as HTML is shown as typed), the teacher draws on the whiteboard
 and the stroke appears on the student's board while it is being drawn, the student's own
 stroke is undone on both boards, the student's
-connection drops and resumes without losing or repeating anything, and the teacher ends
-the session: the student is asked to rate it.
+connection drops and resumes without losing or repeating anything, a message whose broadcast
+was lost reaches the idle student at the next sync, and the teacher ends the session: the
+student is asked to rate it.
 """
 
 import pytest
+from django.db.models import Max
 from playwright.sync_api import expect
 
+from eschool.core import timeutil
 from eschool.core.testing import PASSWORD
+from eschool.tutoring.models import RoomMessage
 from eschool.tutoring.tests.test_room_services import make_session
 
 from .conftest import DESKTOP, PHONE, assert_no_horizontal_scroll, in_chinese
@@ -25,6 +29,8 @@ def open_as(chromium, base, user, session, viewport):
     context = chromium.new_context(viewport=viewport, locale="zh-CN")
     context.set_default_timeout(15_000)
     page = context.new_page()
+    # The page's clock runs as usual, and a test may move it on (the idle sync is at 25 s).
+    page.clock.install()
     page.goto(base + "/accounts/login/")
     page.get_by_label(in_chinese("Student/staff number or mobile number")).fill(user.username)
     page.get_by_label(in_chinese("Password")).fill(PASSWORD)
@@ -98,6 +104,23 @@ def test_a_student_and_a_teacher_chat_draw_resume_and_end(asgi_server, chromium,
             ["<b>老师好</b>，第二题不会", "我们看图", "先移项"]
         )
         assert board_strokes(pupil) == 1
+
+        # A message whose broadcast was lost (stored, never announced): the student's idle
+        # page asks for what is new after 25 s and shows it.
+        last = RoomMessage.objects.filter(session=session).aggregate(last=Max("seq"))["last"]
+        RoomMessage.objects.create(
+            session=session,
+            seq=last + 1,
+            author=teacher,
+            client_id="lost",
+            kind="text",
+            body={"text": "这条广播丢了"},
+            created_at=timeutil.now(),
+        )
+        pupil.clock.fast_forward(30_000)
+        expect(pupil.locator("#room-log .text")).to_have_text(
+            ["<b>老师好</b>，第二题不会", "我们看图", "先移项", "这条广播丢了"]
+        )
 
         # The teacher ends the session; the student is asked to rate it.
         tutor.once("dialog", lambda dialog: dialog.accept())

@@ -4,6 +4,9 @@
 // message number it saw; after a dropped connection it says hello with that number and gets
 // exactly what it missed. What it posts waits in an outbox under its own client id until the
 // server acknowledges it, and is sent again after a reconnect: the server stores it once.
+// When nothing has come for a while it asks "anything new?" (sync): a message the server's
+// channel layer dropped, or the end of the session, arrives then rather than never. No answer
+// to a sync means the connection is dead although the phone does not know it: reconnect.
 (function () {
   "use strict";
 
@@ -32,6 +35,12 @@
   var typingTimer = null;
   var lastTypingSent = 0;
   var voice = null;
+  var SYNC_AFTER = 25000; // ms without a frame from the server before a sync
+  var SYNC_ANSWER_WITHIN = 10000; // ms for the server to answer it
+  var welcomed = false; // this connection had its welcome
+  var resyncing = false; // a hello is on its way after a gap
+  var lastHeard = Date.now();
+  var syncDeadline = null;
 
   function newId() { return window.Whiteboard.newId(); }
 
@@ -141,7 +150,10 @@
   function scrollDown() { log.scrollTop = log.scrollHeight; }
 
   function systemText(body) {
-    if (body.event === "ended") { return body.by === "student" ? S.ended_by_student : S.ended_by_teacher; }
+    if (body.event === "ended") {
+      if (body.by === "closing") { return S.ended_at_closing; }
+      return body.by === "student" ? S.ended_by_student : S.ended_by_teacher;
+    }
     if (body.event === "transferred") { return format(S.transferred, {name: body.to}); }
     if (body.event === "continued") { return format(S.continued, {name: body.from}); }
     return S.started;
@@ -149,6 +161,12 @@
 
   function receive(message) {
     if (message.seq <= lastSeq) { return; } // seen already (the server never repeats; belt and braces)
+    if (message.seq > lastSeq + 1) {
+      // A number is missing (the server should never let this happen): start again from the
+      // last one seen; what arrives meanwhile comes again after the welcome.
+      if (!resyncing) { resyncing = true; send({type: "hello", after: lastSeq}); }
+      return;
+    }
     lastSeq = message.seq;
     var body = message.body;
     var key = message.author + ":" + (body.id || "");
@@ -229,10 +247,39 @@
     outbox = outbox.filter(function (frame) { return frame.client_id !== clientId; });
   }
 
+  function heard() {
+    lastHeard = Date.now();
+    window.clearTimeout(syncDeadline);
+    syncDeadline = null;
+  }
+
+  // Give up on the current connection at once and open a new one.
+  function reconnectNow() {
+    window.clearTimeout(retryTimer);
+    window.clearTimeout(syncDeadline);
+    syncDeadline = null;
+    var stale = socket;
+    socket = null;
+    if (stale) { stale.close(); }
+    retryDelay = 500;
+    connect();
+  }
+
+  window.setInterval(function () {
+    if (ended || !welcomed || syncDeadline || Date.now() - lastHeard < SYNC_AFTER) { return; }
+    if (send({type: "sync"})) {
+      syncDeadline = window.setTimeout(function () {
+        if (!ended) { setStatus(S.reconnecting); reconnectNow(); }
+      }, SYNC_ANSWER_WITHIN);
+    }
+  }, 5000);
+
   function connect() {
     var scheme = window.location.protocol === "https:" ? "wss://" : "ws://";
     var ws = new WebSocket(scheme + window.location.host + config.ws);
     socket = ws;
+    welcomed = false;
+    resyncing = false;
     setStatus(S.connecting);
     ws.addEventListener("open", function () {
       retryDelay = 500;
@@ -240,13 +287,17 @@
     });
     ws.addEventListener("message", function (event) {
       if (ws !== socket) { return; } // a connection given up on
+      heard();
       var frame = JSON.parse(event.data);
       switch (frame.type) {
         case "welcome":
+          welcomed = true;
+          resyncing = false;
           if (frame.ended) { showEnded(); break; }
           setStatus(S.connected);
           outbox.forEach(function (pending) { send(pending); }); // the server keeps each once
           break;
+        case "synced": break;
         case "message": receive(frame); break;
         case "ack": acknowledged(frame.client_id); break;
         case "error":
@@ -291,12 +342,7 @@
   // Back online: try at once rather than at the end of the back-off.
   window.addEventListener("online", function () {
     if (ended || (socket && socket.readyState === WebSocket.OPEN)) { return; }
-    window.clearTimeout(retryTimer);
-    var stale = socket;
-    socket = null;
-    if (stale) { stale.close(); }
-    retryDelay = 500;
-    connect();
+    reconnectNow();
   });
 
   // --- composing --------------------------------------------------------------------------------

@@ -14,6 +14,7 @@
   var DEFAULT_ASPECT = 4 / 3; // width / height when there is no photo
   var FLUSH_MS = 60; // how often a moving pen's new points are sent
   var MAX_POINTS = 2000; // a stroke longer than this is ended and a new one begun
+  var MAX_LIVE_POINTS = 200; // points in one live piece (the server's DRAW_POINTS_LIMIT)
   var PEN_WIDTH = 0.006;
   var ERASER_WIDTH = 0.04;
 
@@ -178,12 +179,15 @@
 
   Whiteboard.prototype._flush = function () {
     var stroke = this.current;
-    if (!stroke || stroke.points.length <= this.sentUpTo) { return; }
-    this.onDraw({
-      id: stroke.id, color: stroke.color, width: stroke.width, erase: stroke.erase,
-      points: stroke.points.slice(this.sentUpTo)
-    });
-    this.sentUpTo = stroke.points.length;
+    if (!stroke) { return; }
+    while (stroke.points.length > this.sentUpTo) {
+      var upTo = Math.min(stroke.points.length, this.sentUpTo + MAX_LIVE_POINTS);
+      this.onDraw({
+        id: stroke.id, color: stroke.color, width: stroke.width, erase: stroke.erase,
+        points: stroke.points.slice(this.sentUpTo, upTo)
+      });
+      this.sentUpTo = upTo;
+    }
   };
 
   Whiteboard.prototype._begin = function (point) {

@@ -11,7 +11,9 @@ import types
 import pytest
 from asgiref.sync import async_to_sync
 from channels.db import database_sync_to_async
+from django.conf import settings
 from django.test import Client
+from django.utils import translation
 
 from eschool.tutoring import room
 from eschool.tutoring.models import RoomMessage, TutoringSession
@@ -45,10 +47,13 @@ def _app():
     return URLRouter(websocket_urlpatterns)
 
 
-async def join(session, user, after=0):
-    """A side's socket, connected and past its hello; returns (communicator, replayed frames)."""
+async def join(session, user, after=0, language=None):
+    """A side's socket, connected and past its hello; returns (communicator, replayed frames,
+    the welcome). `language` is the one the visitor chose with the switch (its cookie)."""
     communicator = WebsocketCommunicator(_app(), f"/ws/tutoring/{session.pk}/", headers=[ORIGIN])
     communicator.scope["user"] = user
+    if language:
+        communicator.scope["cookies"] = {settings.LANGUAGE_COOKIE_NAME: language}
     connected, _code = await communicator.connect()
     assert connected
     await communicator.send_json_to({"type": "hello", "after": after})
@@ -222,14 +227,15 @@ def test_typing_draw_and_voice_signals_go_to_the_other_side_only(
             "data": offer,
             "from": "teacher",
         }
-        await pupil.send_json_to({"type": "typing"})
-        stroke = {"id": "s1", "color": "#c0392b", "width": 0.006, "points": [[0.1, 0.2]]}
-        await pupil.send_json_to({"type": "draw", "stroke": stroke})
-        # The teacher's own signal did not come back to it: its next frames are the student's.
+        await pupil.send_json_to({"type": "typing", "text": "not relayed"})
+        stroke = {"id": "s1", "color": "#C0392B", "width": 0.006, "points": [[0.1, 0.2]]}
+        await pupil.send_json_to({"type": "draw", "stroke": {**stroke, "onclick": "x"}})
+        # The teacher's own signal did not come back to it: its next frames are the student's,
+        # with only the fields a board draws.
         assert await tutor.receive_json_from(timeout=5) == {"type": "typing", "from": "student"}
         assert await tutor.receive_json_from(timeout=5) == {
             "type": "draw",
-            "stroke": stroke,
+            "stroke": {**stroke, "color": "#c0392b", "erase": False},
             "from": "student",
         }
         await pupil.disconnect()
@@ -239,24 +245,296 @@ def test_typing_draw_and_voice_signals_go_to_the_other_side_only(
     assert not RoomMessage.objects.exists()  # none of these is stored
 
 
-def test_a_refused_post_gets_an_error_with_its_client_id(tutoring_session, student):
-    async def scenario():
-        pupil, _, _ = await join(tutoring_session, student)
+def test_a_refused_post_gets_an_error_with_its_client_id_in_the_users_language(
+    tutoring_session, student
+):
+    async def scenario(language):
+        pupil, _, _ = await join(tutoring_session, student, language=language)
         await post(pupil, "长" * (room.TEXT_LIMIT + 1), "too-long")
         error = await pupil.receive_json_from(timeout=5)
-        assert error == {
-            "type": "error",
-            "client_id": "too-long",
-            "code": "too_long",
-            "message": "The message is too long: at most 1000 characters.",
-        }
         await pupil.disconnect()
+        return error
 
-    from django.utils import translation
-
-    with translation.override("en"):
-        async_to_sync(scenario)()
+    assert async_to_sync(scenario)("en") == {
+        "type": "error",
+        "client_id": "too-long",
+        "code": "too_long",
+        "message": "The message is too long: at most 1000 characters.",
+    }
+    # Without the switch's cookie, the district's language.
+    with translation.override("zh-hans"):
+        chinese = translation.gettext("The message is too long: at most %(limit)s characters.")
+    assert async_to_sync(scenario)(None)["message"] == chinese % {"limit": 1000}
     assert not RoomMessage.objects.exists()
+
+
+# Relayed frames: limits and shapes --------------------------------------------------------
+
+
+def test_live_drawing_is_relayed_up_to_its_rate_then_refused_once_with_a_notice(
+    clock, tutoring_session, student, teacher
+):
+    from eschool.tutoring.consumers import DRAW_RATE
+
+    limit, seconds = DRAW_RATE
+    piece = {"id": "s1", "color": "#0b5cad", "width": 0.006, "points": [[0.5, 0.5]]}
+
+    async def scenario():
+        pupil, _, _ = await join(tutoring_session, student, language="en")
+        tutor, _, _ = await join(tutoring_session, teacher)
+        for _n in range(limit + 2):
+            await pupil.send_json_to({"type": "draw", "stroke": piece})
+        relayed = [await tutor.receive_json_from(timeout=5) for _n in range(limit)]
+        assert {frame["type"] for frame in relayed} == {"draw"}
+        # The student is told once, however many more pieces were refused.
+        assert await pupil.receive_json_from(timeout=5) == {
+            "type": "error",
+            "code": "rate_limited",
+            "frame": "draw",
+            "message": "You are sending too fast. Wait a moment, then send again.",
+        }
+        await post(pupil, "好了", "after-flood")
+        assert (await next_frame(pupil, skip=()))["type"] == "ack"
+        # The teacher got nothing beyond the limit: the next frame is the message.
+        assert (await tutor.receive_json_from(timeout=5))["kind"] == "text"
+        # The next window draws again.
+        clock.advance(seconds=seconds)
+        await pupil.send_json_to({"type": "draw", "stroke": piece})
+        assert (await tutor.receive_json_from(timeout=5))["type"] == "draw"
+        await pupil.disconnect()
+        await tutor.disconnect()
+
+    async_to_sync(scenario)()
+
+
+def test_typing_is_relayed_at_most_three_times_a_second(clock, tutoring_session, student, teacher):
+    async def scenario():
+        pupil, _, _ = await join(tutoring_session, student, language="en")
+        tutor, _, _ = await join(tutoring_session, teacher)
+        for _n in range(5):
+            await pupil.send_json_to({"type": "typing"})
+        error = await pupil.receive_json_from(timeout=5)
+        assert (error["code"], error["frame"]) == ("rate_limited", "typing")
+        await pupil.send_json_to({"type": "signal", "data": {"kind": "hangup"}})
+        frames = [await tutor.receive_json_from(timeout=5) for _n in range(4)]
+        assert [frame["type"] for frame in frames] == ["typing"] * 3 + ["signal"]
+        await pupil.disconnect()
+        await tutor.disconnect()
+
+    async_to_sync(scenario)()
+
+
+@pytest.mark.parametrize(
+    "frame, code",
+    [
+        ({"type": "draw", "stroke": {"id": "s", "points": [[1.5, 0.2]]}}, "bad_stroke"),
+        ({"type": "draw", "stroke": {"id": "s", "points": [[0.1, 0.1]] * 201}}, "bad_stroke"),
+        ({"type": "draw", "stroke": "s"}, "bad_stroke"),
+        ({"type": "signal", "data": {"kind": "offer", "sdp": "v" * 16_001}}, "bad_signal"),
+        ({"type": "signal", "data": {"kind": "script", "sdp": "v=0"}}, "bad_signal"),
+        ({"type": "signal", "data": {"kind": "ice", "candidate": "c"}}, "bad_signal"),
+        (
+            {"type": "signal", "data": {"kind": "ice", "candidate": {"candidate": "c" * 1001}}},
+            "bad_signal",
+        ),
+        ({"type": "signal", "data": ["offer"]}, "bad_signal"),
+    ],
+)
+def test_a_malformed_or_oversized_relay_is_refused_and_not_relayed(
+    clock, tutoring_session, student, teacher, frame, code
+):
+    async def scenario():
+        pupil, _, _ = await join(tutoring_session, student, language="en")
+        tutor, _, _ = await join(tutoring_session, teacher)
+        await pupil.send_json_to(frame)
+        error = await pupil.receive_json_from(timeout=5)
+        await pupil.send_json_to({"type": "typing"})
+        relayed = await tutor.receive_json_from(timeout=5)
+        await pupil.disconnect()
+        await tutor.disconnect()
+        return error, relayed
+
+    error, relayed = async_to_sync(scenario)()
+    assert (error["type"], error["code"]) == ("error", code)
+    assert error["message"] in (
+        "This drawing could not be read.",
+        "This voice call message could not be read.",
+    )
+    assert relayed == {"type": "typing", "from": "student"}  # the bad frame never crossed
+
+
+def test_an_ice_candidate_crosses_with_only_its_four_fields(
+    clock, tutoring_session, student, teacher
+):
+    candidate = {
+        "candidate": "candidate:1 1 udp 2122260223 192.168.1.5 54321 typ host",
+        "sdpMid": "0",
+        "sdpMLineIndex": 0,
+        "usernameFragment": "abcd",
+    }
+
+    async def scenario():
+        pupil, _, _ = await join(tutoring_session, student)
+        tutor, _, _ = await join(tutoring_session, teacher)
+        await pupil.send_json_to(
+            {"type": "signal", "data": {"kind": "ice", "candidate": {**candidate, "x": "<b>"}}}
+        )
+        got = await tutor.receive_json_from(timeout=5)
+        await pupil.disconnect()
+        await tutor.disconnect()
+        return got
+
+    assert async_to_sync(scenario)() == {
+        "type": "signal",
+        "data": {"kind": "ice", "candidate": candidate},
+        "from": "student",
+    }
+
+
+def test_voice_signals_are_limited_to_sixty_in_thirty_seconds(
+    clock, tutoring_session, student, teacher
+):
+    async def scenario():
+        pupil, _, _ = await join(tutoring_session, student)
+        tutor, _, _ = await join(tutoring_session, teacher)
+        for _n in range(61):
+            await pupil.send_json_to({"type": "signal", "data": {"kind": "hangup"}})
+        error = await pupil.receive_json_from(timeout=5)
+        relayed = [await tutor.receive_json_from(timeout=5) for _n in range(60)]
+        await pupil.send_json_to({"type": "typing"})
+        after = await tutor.receive_json_from(timeout=5)
+        await pupil.disconnect()
+        await tutor.disconnect()
+        return error, relayed, after
+
+    error, relayed, after = async_to_sync(scenario)()
+    assert (error["code"], error["frame"]) == ("rate_limited", "signal")
+    assert len(relayed) == 60 and after == {"type": "typing", "from": "student"}
+
+
+# Resync: what the channel layer dropped arrives at the next sync ---------------------------
+
+
+def _store_unannounced(session, seq, *, author, kind="text", body=None):
+    """A message stored whose broadcast was lost (as a Redis group message may be)."""
+    from eschool.core import timeutil
+
+    return RoomMessage.objects.create(
+        session=session,
+        seq=seq,
+        author=author,
+        client_id=f"lost-{seq}" if author else "",
+        kind=kind,
+        body=body or {"text": f"第{seq}条"},
+        created_at=timeutil.now(),
+    )
+
+
+def test_a_sync_brings_a_message_whose_broadcast_was_lost(
+    clock, tutoring_session, student, teacher
+):
+    async def scenario():
+        tutor, _, _ = await join(tutoring_session, teacher)
+        await database_sync_to_async(_store_unannounced)(tutoring_session, 1, author=student)
+        await tutor.send_json_to({"type": "sync"})
+        got = await tutor.receive_json_from(timeout=5)
+        assert texts([got]) == [(1, "第1条")]
+        assert await tutor.receive_json_from(timeout=5) == {"type": "synced", "last_seq": 1}
+        # Nothing new: the answer only.
+        await tutor.send_json_to({"type": "sync"})
+        assert await tutor.receive_json_from(timeout=5) == {"type": "synced", "last_seq": 1}
+        # A live message after the sync is the next number, once.
+        pupil, _, _ = await join(tutoring_session, student, after=1)
+        await post(pupil, "第2条", "m-2")
+        assert texts([await tutor.receive_json_from(timeout=5)]) == [(2, "第2条")]
+        await pupil.disconnect()
+        await tutor.disconnect()
+
+    async_to_sync(scenario)()
+
+
+def test_a_sync_tells_a_side_the_session_ended_when_the_live_notice_was_lost(
+    clock, tutoring_session, student, teacher
+):
+    from eschool.core import timeutil
+
+    def end_unannounced():
+        TutoringSession.objects.filter(pk=tutoring_session.pk).update(
+            ended_at=timeutil.now(), ended_by=teacher
+        )
+        _store_unannounced(
+            tutoring_session,
+            1,
+            author=None,
+            kind="system",
+            body={"event": "ended", "by": "teacher"},
+        )
+
+    async def scenario():
+        pupil, _, _ = await join(tutoring_session, student)
+        await database_sync_to_async(end_unannounced)()
+        await pupil.send_json_to({"type": "sync"})
+        notice = await pupil.receive_json_from(timeout=5)
+        assert (notice["seq"], notice["body"]) == (1, {"event": "ended", "by": "teacher"})
+        assert await pupil.receive_json_from(timeout=5) == {"type": "ended"}
+        closed = await pupil.receive_output(timeout=5)
+        assert (closed["type"], closed["code"]) == ("websocket.close", 4000)
+
+    async_to_sync(scenario)()
+
+
+def test_a_second_hello_on_the_same_socket_starts_again_from_its_number(
+    clock, tutoring_session, student, teacher
+):
+    async def scenario():
+        pupil, _, _ = await join(tutoring_session, student)
+        for n in (1, 2, 3):
+            assert await post_stored(pupil, f"第{n}条", f"m-{n}") == n
+        tutor, _, _ = await join(tutoring_session, teacher, after=3)
+        # The client saw a gap after 1 (it should never): it says hello again from 1.
+        await tutor.send_json_to({"type": "hello", "after": 1})
+        frames = [await tutor.receive_json_from(timeout=5) for _n in range(3)]
+        assert texts(frames[:2]) == [(2, "第2条"), (3, "第3条")]
+        assert frames[2] == {"type": "welcome", "role": "teacher", "last_seq": 3, "ended": False}
+        await pupil.disconnect()
+        await tutor.disconnect()
+
+    async_to_sync(scenario)()
+
+
+def test_syncs_are_limited(clock, tutoring_session, student):
+    from eschool.tutoring.consumers import SYNC_RATE
+
+    async def scenario():
+        pupil, _, _ = await join(tutoring_session, student)
+        for _n in range(SYNC_RATE[0]):
+            await pupil.send_json_to({"type": "sync"})
+            assert (await pupil.receive_json_from(timeout=5))["type"] == "synced"
+        await pupil.send_json_to({"type": "sync"})
+        error = await pupil.receive_json_from(timeout=5)
+        await pupil.disconnect()
+        return error
+
+    error = async_to_sync(scenario)()
+    assert (error["code"], error["frame"]) == ("rate_limited", "sync")
+
+
+def test_the_end_of_the_evening_closes_the_room_on_both_sides(
+    clock, tutoring_session, student, teacher
+):
+    async def scenario():
+        pupil, _, _ = await join(tutoring_session, student)
+        tutor, _, _ = await join(tutoring_session, teacher)
+        clock.at("21:30")
+        closed = await database_sync_to_async(room.sessions_close_after_window)()
+        assert closed == 1
+        for side in (pupil, tutor):
+            notice = await side.receive_json_from(timeout=5)
+            assert (notice["seq"], notice["body"]) == (1, {"event": "ended", "by": "closing"})
+            assert await side.receive_json_from(timeout=5) == {"type": "ended"}
+
+    async_to_sync(scenario)()
+    assert TutoringSession.objects.get(pk=tutoring_session.pk).ended_at is not None
 
 
 def _cookie_for(user) -> bytes:

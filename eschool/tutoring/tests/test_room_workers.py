@@ -164,7 +164,14 @@ def test_student_on_one_worker_and_teacher_on_another_talk_in_order(two_workers,
         assert pupil.messages_up_to(6) == [*expected, (6, "我看看")]
         stroke = {"id": "k1", "color": "#0b5cad", "width": 0.006, "points": [[0.5, 0.5]]}
         tutor.socket.send(json.dumps({"type": "draw", "stroke": stroke}))
-        assert pupil.next_relayed() == {"type": "draw", "stroke": stroke, "from": "teacher"}
+        assert pupil.next_relayed() == {
+            "type": "draw",
+            "stroke": {**stroke, "erase": False},
+            "from": "teacher",
+        }
+        # An idle side's sync is answered by its own worker with where it stands.
+        pupil.socket.send(json.dumps({"type": "sync"}))
+        assert pupil.next_relayed() == {"type": "synced", "last_seq": 6}
 
         # The teacher's connection drops; they come back through the student's worker.
         tutor.close()
