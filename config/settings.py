@@ -5,6 +5,7 @@ channel layer, a local-memory cache and a SQLite Huey queue. Setting
 DATABASE_URL and REDIS_URL switches to PostgreSQL and Redis for a real district.
 """
 
+import json
 import os
 import warnings
 from pathlib import Path
@@ -229,6 +230,14 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 # per user as (messages, seconds) pairs, every one of which must allow a message.
 ESCHOOL_CHAT_MAX_LENGTH = int(os.environ.get("ESCHOOL_CHAT_MAX_LENGTH", 300))
 ESCHOOL_CHAT_RATE_LIMITS = ((5, 10), (30, 60))
+# Voice in tutoring rooms (WebRTC): the STUN/TURN servers the two browsers use to find each
+# other, a JSON list of RTCIceServer objects. Empty: direct connections only, which work on
+# one network but rarely across NATs; a district runs its own coturn (see eschool/tutoring).
+ESCHOOL_ICE_SERVERS = json.loads(os.environ.get("ESCHOOL_ICE_SERVERS") or "[]")
+if not isinstance(ESCHOOL_ICE_SERVERS, list) or not all(
+    isinstance(server, dict) and "urls" in server for server in ESCHOOL_ICE_SERVERS
+):
+    raise ValueError('ESCHOOL_ICE_SERVERS must be a JSON list like [{"urls": "stun:…"}]')
 
 # Security -------------------------------------------------------------------------
 SECURE_CONTENT_TYPE_NOSNIFF = True

@@ -246,6 +246,52 @@ def test_the_question_photo_is_the_whiteboard_background(
     assert (config["role"], config["ended"]) == ("student", False)
 
 
+def _room_config(response) -> dict:
+    import json
+
+    return json.loads(
+        response.content.decode()
+        .split('<script id="room-config" type="application/json">')[1]
+        .split("</script>")[0]
+    )
+
+
+def test_the_room_has_no_ice_servers_unless_the_district_sets_them(
+    client, settings, student, tutoring_session
+):
+    client.force_login(student)
+    url = reverse("tutoring:room", args=[tutoring_session.pk])
+    assert _room_config(client.get(url))["iceServers"] == []
+    turn = [
+        {"urls": "stun:turn.school.example.cn:3478"},
+        {
+            "urls": ["turn:turn.school.example.cn:3478?transport=udp"],
+            "username": "eschool",
+            "credential": "secret",
+        },
+    ]
+    settings.ESCHOOL_ICE_SERVERS = turn
+    assert _room_config(client.get(url))["iceServers"] == turn
+
+
+def test_the_ice_servers_setting_is_read_from_json_and_checked():
+    import os
+    import subprocess
+    import sys
+
+    def load(value):
+        env = {**os.environ, "ESCHOOL_ICE_SERVERS": value}
+        code = "import config.settings as s; print(s.ESCHOOL_ICE_SERVERS)"
+        return subprocess.run(
+            [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=False
+        )
+
+    read = load('[{"urls": "stun:stun.school.example.cn:3478"}]')
+    assert read.stdout.strip() == "[{'urls': 'stun:stun.school.example.cn:3478'}]"
+    refused = load('{"urls": "stun:x"}')
+    assert refused.returncode == 1 and "must be a JSON list" in refused.stderr
+
+
 @pytest.mark.parametrize("count", [2, 30])
 def test_the_transcript_takes_the_same_queries_however_long_the_talk(
     client, parent, student, tutoring_session, count, django_assert_num_queries

@@ -4,13 +4,14 @@ The conversation goes over the WebSocket (consumers.py); these views only parse 
 access through room.py's helpers and call its services.
 """
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404, JsonResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -29,13 +30,14 @@ def _question_photos(session):
     question = session_question(session)
     if question is None:
         return None, []
-    photos = []
-    for photo in question.photos.all():
-        try:
-            url = reverse("tutoring:question_photo", args=[photo.pk])
-        except NoReverseMatch:
-            url = ""
-        photos.append({"url": url, "width": photo.width, "height": photo.height})
+    photos = [
+        {
+            "url": reverse("tutoring:question_photo", args=[photo.pk]),
+            "width": photo.width,
+            "height": photo.height,
+        }
+        for photo in question.photos.all()
+    ]
     return question, photos
 
 
@@ -52,6 +54,7 @@ def _strings():
         "ended": _("The session has ended."),
         "ended_by_student": _("The student ended the session."),
         "ended_by_teacher": _("The teacher ended the session."),
+        "ended_at_closing": _("Tonight's tutoring has ended, and this session with it."),
         "transferred": _("The session moves to %(name)s."),
         "continued": _("Transferred from %(name)s. The conversation so far is above."),
         "started": _("The session has started."),
@@ -83,6 +86,9 @@ def room_page(request, pk):
         "transcriptUrl": reverse("tutoring:transcript", args=[session.pk]),
         "csrf": get_token(request),
         "background": background,
+        # STUN/TURN servers for voice (settings.ESCHOOL_ICE_SERVERS); none: only direct
+        # connections, which work on one network but rarely across NATs.
+        "iceServers": settings.ESCHOOL_ICE_SERVERS,
         "strings": _strings(),
     }
     return render(
