@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from eschool.accounts.models import Teacher
 from eschool.org.models import Grade, Subject
 from eschool.tutoring.models import GradeBand, TutoringSettings
+from eschool.tutoring.selectors import grade_bands
 from eschool.tutoring.services.asking import MAX_TEXT
 
 
@@ -17,7 +18,9 @@ class MultiplePhotoField(forms.FileField):
     def __init__(self, *args, **kwargs):
         kwargs.setdefault(
             "widget",
-            MultipleFileInput(attrs={"accept": "image/*", "capture": "environment"}),
+            # No "capture": with it a phone opens only its camera, one shot per pick; without
+            # it the phone offers the camera, the gallery and files, several at once.
+            MultipleFileInput(attrs={"accept": "image/*", "data-max-photos": "3"}),
         )
         super().__init__(*args, **kwargs)
 
@@ -88,6 +91,19 @@ class SwapDecisionForm(forms.Form):
 
 
 class SettingsForm(forms.ModelForm):
+    # Not a field of the settings row: each grade band carries its own "served" flag.
+    bands = forms.ModelMultipleChoiceField(
+        GradeBand.objects.all(),
+        label=_("Grade bands served"),
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["bands"].queryset = grade_bands(served_only=False)
+        self.fields["bands"].initial = list(grade_bands().values_list("pk", flat=True))
+
     class Meta:
         model = TutoringSettings
         fields = [

@@ -24,7 +24,38 @@ def test_the_ask_form_defaults_to_the_students_grade(clock, client, student):
     response = client.get(reverse("tutoring:ask"))
     assert response.status_code == 200
     assert response.context["form"].initial["grade"] == Grade.objects.get(level=7)
-    assert 'capture="environment"' in response.content.decode()
+    # No capture attribute: a phone offers its camera, its gallery and files, several at once.
+    page = response.content.decode()
+    assert '<input type="file" name="photos" accept="image/*" data-max-photos="3"' in page
+    assert "multiple" in page.split('name="photos"')[1].split(">")[0]
+    assert "capture" not in page
+
+
+def test_a_refused_question_keeps_what_was_typed_and_asks_for_the_photos_again(
+    clock, client, student
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    client.cookies["django_language"] = "en"
+    client.force_login(student)
+    response = client.post(
+        reverse("tutoring:ask"),
+        {
+            "subject": maths().pk,
+            "grade": Grade.objects.get(level=7).pk,
+            "text": "第3题的分数怎么通分？",
+            "photos": [photo_upload(), SimpleUploadedFile("b.jpg", b"<svg></svg>")],
+            "mode": "live",
+        },
+    )
+    assert response.status_code == 200
+    assert Question.objects.count() == 0
+    page = response.content.decode()
+    assert 'id="id_text">\n第3题的分数怎么通分？</textarea>' in page
+    assert response.context["form"].errors["photos"] == [
+        "Photo 2: This file is not a picture (PNG, JPEG, GIF or WebP), whatever its name says.",
+        "Your photos were not kept: choose them again before you send.",
+    ]
 
 
 def test_asking_with_a_photo_leads_to_the_wait_page(clock, client, student, teachers):
@@ -175,7 +206,7 @@ def test_the_board_and_coverage_for_the_admin(clock, client, district_admin, tea
 
 
 def test_the_settings_page_saves(clock, client, district_admin):
-    from eschool.tutoring.selectors import tutoring_settings
+    from eschool.tutoring.selectors import grade_bands, tutoring_settings
 
     client.force_login(district_admin)
     response = client.post(
@@ -189,11 +220,45 @@ def test_the_settings_page_saves(clock, client, district_admin):
             "default_session_limit": "1",
             "late_after_minutes": "5",
             "photo_retention_days": "7",
+            "bands": [band.pk for band in grade_bands().filter(name__in=["初中", "高中"])],
         },
     )
     assert response.status_code == 302
     row = tutoring_settings()
     assert (row.weekdays, row.offer_seconds, str(row.window_start)) == ("1,2,3,4,5", 40, "19:00:00")
+    assert list(grade_bands().values_list("name", flat=True)) == ["初中", "高中"]
+    assert list(grade_bands(served_only=False).values_list("name", "served")) == [
+        ("小学低段", False),
+        ("小学高段", False),
+        ("初中", True),
+        ("高中", True),
+    ]
+    # The page shows the served bands ticked.
+    page = client.get(reverse("tutoring:settings")).content.decode()
+    assert page.count('name="bands"') == 4 and page.count('name="bands" value=') == 4
+    assert page.count("checked") == 3  # 初中, 高中 and "no service on days without classes"
+
+
+def test_the_settings_page_refuses_to_serve_no_grade_band(clock, client, district_admin):
+    from eschool.tutoring.selectors import grade_bands
+
+    client.cookies["django_language"] = "en"
+    client.force_login(district_admin)
+    response = client.post(
+        reverse("tutoring:settings"),
+        {
+            "window_start": "19:30",
+            "window_end": "21:30",
+            "weekdays": "1,2,3,4,5,6",
+            "offer_seconds": "30",
+            "default_session_limit": "1",
+            "late_after_minutes": "5",
+            "photo_retention_days": "30",
+        },
+    )
+    assert response.status_code == 200
+    assert response.context["form"].errors["bands"] == ["Choose at least one grade band."]
+    assert grade_bands().count() == 4
 
 
 def test_records_own_and_admin_only(clock, client, teachers, district_admin, school_a):

@@ -86,12 +86,22 @@ def ask(request):
             )
             if question is not None:
                 return redirect("tutoring:question", pk=question.pk)
+        if request.FILES.getlist("photos"):
+            # What was typed comes back in the form; a browser never refills a file input.
+            form.add_error(
+                "photos", _("Your photos were not kept: choose them again before you send.")
+            )
     else:
         form = AskForm(subjects=subjects, initial={"grade": selectors.profile_grade(request.user)})
     return render(
         request,
         "tutoring/ask.html",
-        {"form": form, "open_question": open_question, **_window_context()},
+        {
+            "form": form,
+            "open_question": open_question,
+            "max_photos": asking.MAX_PHOTOS,
+            **_window_context(),
+        },
     )
 
 
