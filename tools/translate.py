@@ -59,7 +59,8 @@ def main() -> int:
         entry.flags = [flag for flag in entry.flags if flag != "fuzzy"]
         entry.previous_msgid = entry.previous_msgid_plural = entry.previous_msgctxt = None
         filled += 1
-    po.save()
+    if filled:
+        po.save()
     missing = [e.msgid for e in po if not e.obsolete and pending(e)]
     print(f"filled {filled} entries; {len(missing)} still untranslated or fuzzy")
     for msgid in missing:
