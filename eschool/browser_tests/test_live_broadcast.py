@@ -1,9 +1,12 @@
-"""Going live from the browser, end to end, in Debian's Chromium with a fake camera.
+"""Going live from the browser, end to end, in Debian's Chromium with a fake camera (and a fake
+screen to share).
 
 A teacher logs in, opens the session page, chooses the camera and presses 开始直播: the page
 records H.264 with MediaRecorder and streams it over the ingest WebSocket, the server cuts HLS
 segments. A student with a booked seat, on a phone, sees the live player and its video move.
-The teacher presses 结束直播; the student reloads, gets the replay and seeks it.
+The teacher presses 结束直播; the student reloads, gets the replay and seeks it. A teacher who
+ends and starts again keeps the student's video moving; one who stops sharing the screen ends
+the broadcast cleanly, or goes on with the camera when it was inset.
 """
 
 import datetime as dt
@@ -47,10 +50,8 @@ def log_in(page, base_url: str, username: str) -> None:
     expect(page.get_by_role("button", name=in_chinese("Log out"), exact=True)).to_be_visible()
 
 
-def test_a_teacher_goes_live_a_student_watches_then_seeks_the_replay(
-    asgi_server, chromium, camera_browser, media_root, teacher, student
-):
-    # A class starting now, with seats; the student booked one.
+def class_starting_now(teacher, student=None) -> Session:
+    """A class starting now, with seats; the student, if any, booked one."""
     starts_at = timeutil.now().replace(second=0, microsecond=0)
     session = Session.objects.create(
         title="光的折射",
@@ -63,33 +64,65 @@ def test_a_teacher_goes_live_a_student_watches_then_seeks_the_replay(
         capacity=30,
     )
     session.grades.set([Grade.objects.get(level=7)])
-    Booking.objects.create(
-        learner=student, session=session, status="confirmed", queued_at=timeutil.now()
-    )
-    url = f"{asgi_server}/sessions/{session.pk}/"
+    if student is not None:
+        Booking.objects.create(
+            learner=student, session=session, status="confirmed", queued_at=timeutil.now()
+        )
+    return session
 
-    teacher_context = camera_browser.new_context(viewport=DESKTOP, locale="zh-CN")
-    teacher_context.set_default_timeout(20_000)
-    desk = teacher_context.new_page()
-    log_in(desk, asgi_server, "T0001")
+
+def teacher_page(browser, base_url: str, url: str, *, init_script: str = ""):
+    context = browser.new_context(viewport=DESKTOP, locale="zh-CN")
+    context.set_default_timeout(20_000)
+    if init_script:
+        context.add_init_script(init_script)
+    desk = context.new_page()
+    log_in(desk, base_url, "T0001")
     desk.goto(url)
+    return context, desk
+
+
+def go_live(desk, source: str = "Camera"):
+    """Choose what to broadcast, preview it, press Start; returns the panel once live."""
     panel = desk.locator("#go-live")
-    panel.get_by_role("radio", name=in_chinese("Camera"), exact=True).check()
+    panel.get_by_role("radio", name=in_chinese(source), exact=True).check()
     panel.get_by_role("button", name=in_chinese("Preview")).click()
     desk.wait_for_function("document.querySelector('.go-live-preview').videoWidth > 0")
     start = panel.get_by_role("button", name=in_chinese("Start broadcast"))
     expect(start).to_be_enabled()
     start.click()
     expect(panel).to_have_attribute("data-state", "live")
+    return panel
+
+
+def segments_reach(desk, count: int) -> None:
     # The server tells the page how many segments students can already watch.
-    desk.wait_for_function("Number(document.getElementById('go-live').dataset.segments) >= 2")
+    desk.wait_for_function(
+        f"Number(document.getElementById('go-live').dataset.segments) >= {count}"
+    )
+
+
+def student_phone(chromium, base_url: str, url: str):
+    context = chromium.new_context(viewport=PHONE, locale="zh-CN")
+    context.set_default_timeout(20_000)
+    phone = context.new_page()
+    log_in(phone, base_url, "00123")
+    phone.goto(url)
+    return context, phone
+
+
+def test_a_teacher_goes_live_a_student_watches_then_seeks_the_replay(
+    asgi_server, chromium, camera_browser, media_root, teacher, student
+):
+    session = class_starting_now(teacher, student)
+    url = f"{asgi_server}/sessions/{session.pk}/"
+
+    teacher_context, desk = teacher_page(camera_browser, asgi_server, url)
+    panel = go_live(desk)
+    segments_reach(desk, 2)
     assert Broadcast.objects.get(session=session).status == Broadcast.Status.LIVE
 
-    phone_context = chromium.new_context(viewport=PHONE, locale="zh-CN")
-    phone_context.set_default_timeout(20_000)
-    phone = phone_context.new_page()
-    log_in(phone, asgi_server, "00123")
-    phone.goto(url)
+    phone_context, phone = student_phone(chromium, asgi_server, url)
     expect(phone.locator(".live-badge")).to_be_visible()
     assert phone.locator("#live video").get_attribute("data-mode") == "live"
     # The player starts by itself (muted if the browser insists); the video moves.
@@ -102,9 +135,7 @@ def test_a_teacher_goes_live_a_student_watches_then_seeks_the_replay(
     sent = int(panel.get_attribute("data-segments"))
     desk.evaluate("document.getElementById('go-live').dropConnection()")
     expect(panel).to_have_attribute("data-connections", "2")
-    desk.wait_for_function(
-        f"Number(document.getElementById('go-live').dataset.segments) >= {sent + 2}"
-    )
+    segments_reach(desk, sent + 2)
     moment = phone.evaluate(f"{VIDEO}.currentTime")
     phone.wait_for_function(f"{VIDEO}.currentTime > {moment + 3}")
 
@@ -117,8 +148,10 @@ def test_a_teacher_goes_live_a_student_watches_then_seeks_the_replay(
     assert broadcast.status == Broadcast.Status.ENDED
     playlist = read_playlist(media_root / broadcast.hls_path)
     assert playlist.ended and len(playlist.segments) >= 5
-    # The page asks for a keyframe every 2 s: segments are cut at 2-4 s (the last may be short).
-    assert all(1.9 <= segment.duration <= 4.1 for segment in playlist.segments[:-1]), [
+    # The page asks for a keyframe every 2 s: segments of 2 s and a bit (the last may be
+    # short), inside the 3 s target duration the playlist declared from the start.
+    assert playlist.target_duration == 3
+    assert all(1.9 <= segment.duration <= 3.0 for segment in playlist.segments[:-1]), [
         segment.duration for segment in playlist.segments
     ]
     # One discontinuity, where the teacher reconnected; nothing before it was lost.
@@ -136,3 +169,105 @@ def test_a_teacher_goes_live_a_student_watches_then_seeks_the_replay(
     phone.wait_for_function(f"{VIDEO}.currentTime >= {target + 0.5}")  # jumped, and plays on
     phone_context.close()
     teacher_context.close()
+
+
+def test_a_student_goes_on_watching_when_the_teacher_stops_and_goes_live_again(
+    asgi_server, chromium, camera_browser, media_root, teacher, student
+):
+    # As when OBS's line drops (publish-done closes the playlist) and OBS comes back: the same
+    # playlist closes with ENDLIST, then goes on after a discontinuity on the same URL.
+    session = class_starting_now(teacher, student)
+    url = f"{asgi_server}/sessions/{session.pk}/"
+    teacher_context, desk = teacher_page(camera_browser, asgi_server, url)
+    panel = go_live(desk)
+    segments_reach(desk, 2)
+    phone_context, phone = student_phone(chromium, asgi_server, url)
+    phone.wait_for_function(f"{VIDEO}.currentTime > 0.5")
+
+    panel.get_by_role("button", name=in_chinese("End broadcast")).click()
+    expect(panel).to_have_attribute("data-state", "ended")
+    broadcast = Broadcast.objects.get(session=session)
+    first_part = read_playlist(media_root / broadcast.hls_path)
+    assert first_part.ended
+    # The student's page hears the end: the same playlist is now the replay.
+    phone.wait_for_function("document.getElementById('live').dataset.view === 'replay'")
+
+    start = panel.get_by_role("button", name=in_chinese("Start broadcast"))
+    expect(start).to_be_enabled()
+    start.click()  # the same window of the session: the same live goes on
+    expect(panel).to_have_attribute("data-connections", "2")
+    segments_reach(desk, len(first_part.segments) + 2)
+    phone.wait_for_function("document.getElementById('live').dataset.view === 'live'")
+    # The player had stopped at the ENDLIST; it loaded the playlist again and plays on into
+    # the second part instead of standing still at the end of the first.
+    phone.wait_for_function(f"{VIDEO}.currentTime > {first_part.duration + 2}", timeout=40_000)
+    assert phone.locator("#live").get_attribute("data-loads") == "2"
+    assert phone.evaluate(f"{VIDEO}.paused") is False
+
+    panel.get_by_role("button", name=in_chinese("End broadcast")).click()
+    expect(panel).to_have_attribute("data-state", "ended")
+    playlist = read_playlist(media_root / broadcast.hls_path)
+    assert playlist.ended and playlist.playlist_type == "VOD"
+    assert [s.discontinuity for s in playlist.segments].count(True) == 1
+    assert playlist.segments[len(first_part.segments)].discontinuity
+    phone_context.close()
+    teacher_context.close()
+
+
+# Remembers each screen the page shares, so the test can stop sharing it as the browser's own
+# "Stop sharing" bar does: the track ends and tells the page with its "ended" event.
+RECORD_SCREENS = """(() => {
+  const devices = navigator.mediaDevices;
+  if (!devices || !devices.getDisplayMedia) return;
+  const real = devices.getDisplayMedia.bind(devices);
+  window.screens = [];
+  devices.getDisplayMedia = (constraints) =>
+    real(constraints).then((stream) => { window.screens.push(stream); return stream; });
+})()"""
+STOP_SHARING = """(() => {
+  const track = window.screens[window.screens.length - 1].getVideoTracks()[0];
+  track.stop();
+  track.dispatchEvent(new Event("ended"));
+})()"""
+
+
+def test_stopping_the_screen_share_ends_the_broadcast_or_falls_back_to_the_camera(
+    asgi_server, camera_browser, media_root, teacher
+):
+    session = class_starting_now(teacher)
+    url = f"{asgi_server}/sessions/{session.pk}/"
+    context, desk = teacher_page(camera_browser, asgi_server, url, init_script=RECORD_SCREENS)
+    error = desk.locator("#go-live .go-live-error")
+
+    # The screen alone: nothing left to show, so the broadcast ends cleanly (the replay).
+    panel = go_live(desk, "Screen")
+    segments_reach(desk, 2)
+    desk.evaluate(STOP_SHARING)
+    expect(panel).to_have_attribute("data-state", "ended")
+    expect(error).to_have_text(
+        in_chinese(
+            "Screen sharing stopped, so the broadcast has ended. To go on, press Preview "
+            "and Start broadcast again."
+        )
+    )
+    expect(panel.get_by_role("button", name=in_chinese("Start broadcast"))).to_be_disabled()
+    broadcast = Broadcast.objects.get(session=session)
+    assert broadcast.status == Broadcast.Status.ENDED
+    assert broadcast.recording.status == "ready"
+    sent = int(panel.get_attribute("data-segments"))
+
+    # The screen with the camera inset: the camera fills the picture and the live goes on.
+    go_live(desk, "Screen with camera inset")
+    segments_reach(desk, sent + 2)
+    desk.evaluate(STOP_SHARING)
+    expect(error).to_have_text(in_chinese("Screen sharing stopped: students now see your camera."))
+    segments_reach(desk, int(panel.get_attribute("data-segments")) + 2)
+    assert panel.get_attribute("data-state") == "live"
+    assert Broadcast.objects.get(session=session).status == Broadcast.Status.LIVE
+
+    panel.get_by_role("button", name=in_chinese("End broadcast")).click()
+    expect(panel).to_have_attribute("data-state", "ended")
+    playlist = read_playlist(media_root / broadcast.hls_path)
+    assert playlist.ended
+    assert [s.discontinuity for s in playlist.segments].count(True) == 1  # the second start
+    context.close()

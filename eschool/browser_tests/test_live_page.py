@@ -116,8 +116,12 @@ def test_the_go_live_panel_fits_a_phone_and_every_control_has_a_label(
     # Nothing to broadcast until the teacher has a preview.
     expect(panel.get_by_role("button", name=in_chinese("Start broadcast"))).to_be_disabled()
     expect(panel.get_by_role("button", name=in_chinese("End broadcast"))).to_be_disabled()
+    assert not Broadcast.objects.filter(session=event).exists()  # the page only read
     panel.get_by_text(in_chinese("Broadcast with OBS instead")).click()
-    key = Broadcast.objects.get(session=event).stream_key
-    expect(panel.locator(".stream-key")).to_have_text(key)
+    # The key is made on request (a POST), then shown with the OBS settings open.
+    panel.get_by_role("button", name=in_chinese("Show the stream key")).click()
+    key = page.locator("#go-live .stream-key")
+    expect(key).to_be_visible()
+    expect(key).to_have_text(Broadcast.objects.get(session=event).stream_key)
     assert_no_horizontal_scroll(page)
     context.close()

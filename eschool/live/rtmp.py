@@ -54,6 +54,15 @@ PULL_PROBE_SECONDS = 10
 # How long a new puller waits for the previous one (the same broadcast reconnecting) to let
 # go of the playlist.
 PULL_LOCK_TIMEOUT = 15.0
+# The FFmpeg input options of the puller (bench/live_ingest.py pulls with the same).
+PULL_OPTIONS = {
+    "rw_timeout": str(int(PULL_READ_TIMEOUT * 1_000_000)),
+    # FFmpeg's own probing limits rather than the ingest's short ones: a puller that joined
+    # late (or restarted mid-stream) hears sound at once but sees its first picture only at
+    # OBS's next keyframe, and must not conclude there is no video.
+    "analyzeduration": str(PULL_PROBE_SECONDS * 1_000_000),
+    "probesize": "5000000",
+}
 
 # Pullers started by this process, by session id; the playlist's file lock (ingest.py) is
 # what keeps two of them, in any processes, from writing one playlist.
@@ -128,14 +137,7 @@ def _pull(broadcast_id: int, session_id: int, key: str, out_dir: Path) -> None:
             url,
             out_dir,
             on_segment=lambda done: _media_arrived(broadcast_id),
-            options={
-                "rw_timeout": str(int(PULL_READ_TIMEOUT * 1_000_000)),
-                # FFmpeg's own probing limits rather than the ingest's short ones: a puller that
-                # joined late (or restarted mid-stream) hears sound at once but sees its first
-                # picture only at OBS's next keyframe, and must not conclude there is no video.
-                "analyzeduration": str(PULL_PROBE_SECONDS * 1_000_000),
-                "probesize": "5000000",
-            },
+            options=PULL_OPTIONS,
             lock_timeout=PULL_LOCK_TIMEOUT,
         )
     except ingest.IngestBusy:

@@ -215,8 +215,9 @@
     var now = serverNow();
     if (view === "waiting") return startsAt - MARGIN - now > 60000 ? 60000 : 5000;
     if (view === "live") return 5000;
-    // An ended broadcast may resume inside the window, and a replay may still appear.
-    if (now < endsAt + MARGIN) return 15000;
+    // An ended broadcast may resume inside the window, and a replay may still appear. A
+    // broadcast's replay is its live playlist: as often as live, so viewers go on with it.
+    if (now < endsAt + MARGIN) return loaded && loaded === urls.live ? 5000 : 15000;
     return view === "over" ? 60000 : 0;
   }
 
