@@ -84,6 +84,10 @@ def test_two_phones_chat_and_the_teacher_hides_a_message(
     expect(pupil.locator('[data-list="question"] .chat-answered')).to_have_text(
         [in_chinese("Answered")]
     )
+    # Pinned: above the chat on the student's phone.
+    question.get_by_role("button", name=in_chinese("Pin")).click()
+    expect(pupil.locator("[data-pinned-list] li")).to_have_text([f"{student.name}：第三题怎么做？"])
+    expect(pupil.locator('[data-list="question"] .chat-pinned-badge')).to_be_visible()
 
     master.get_by_role("tab", name=in_chinese("Chat")).click()
     first = master.locator('[data-list="chat"] .chat-message').first
@@ -207,3 +211,37 @@ def test_the_kept_chat_follows_the_replay(
     expect(shown).to_have_text(["课前好"])
     assert_no_horizontal_scroll(pupil)
     student_context.close()
+
+
+def test_a_district_events_viewers_read_the_organisers_messages_without_a_socket(
+    chromium, asgi_server, lesson, student, teacher
+):
+    Session.objects.filter(pk=lesson.pk).update(kind=Session.Kind.EVENT, title="升旗仪式")
+    student_context, pupil = phone(chromium, asgi_server, student.username)
+    teacher_context, master = phone(chromium, asgi_server, teacher.username)
+    sockets = []
+    pupil.on("websocket", lambda socket: sockets.append(socket.url))
+    pupil.goto(f"{asgi_server}/sessions/{lesson.pk}/")
+    master.goto(f"{asgi_server}/sessions/{lesson.pk}/")
+    expect(master.locator("[data-chat-panel] [data-status]")).to_be_hidden()  # connected
+    expect(
+        pupil.get_by_text(in_chinese("During a district event only its organisers write here."))
+    ).to_be_visible()
+    assert pupil.get_by_label(in_chinese("Your message")).count() == 0
+
+    master.get_by_label(in_chinese("Your message")).fill("请全体起立")
+    master.get_by_label(in_chinese("Your message")).press("Enter")
+    expect(master.locator('[data-list="chat"] .chat-text')).to_have_text(["请全体起立"])
+    # The viewer's page polls recent.json every 5 s (cached 2 s for everyone).
+    expect(pupil.locator('[data-list="chat"] .chat-text')).to_have_text(
+        ["请全体起立"], timeout=20_000
+    )
+
+    master.locator('[data-list="chat"] .chat-message').first.get_by_role(
+        "button", name=in_chinese("Hide")
+    ).click()
+    expect(pupil.locator('[data-list="chat"] .chat-text')).to_have_count(0, timeout=20_000)
+    assert not [url for url in sockets if "/chat/" in url]  # no chat socket for the viewer
+    assert_no_horizontal_scroll(pupil)
+    student_context.close()
+    teacher_context.close()

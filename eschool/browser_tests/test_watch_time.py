@@ -111,3 +111,50 @@ def test_the_attendance_pages_fit_a_phone(phone_page, live_server, teacher, stud
     page.get_by_role("link", name=in_chinese("Watch time: live and replay minutes")).click()
     page.wait_for_url(f"**/watch/children/{student.pk}/")
     assert_no_horizontal_scroll(page)
+
+
+def test_a_district_events_page_is_shared_and_still_counts_each_student(
+    phone_page, live_server, district_admin, student, media_root, settings, tmp_path
+):
+    """The event's page and token are the same for everyone (public); the heartbeats go
+    with the login cookie, and the fold counts them for the student who watched."""
+    from eschool.classroom.models import Session
+
+    settings.ESCHOOL_REPLAY_RENDITIONS = ((320, 180),)
+    yesterday = timeutil.today() - dt.timedelta(days=1)
+    event = session_create(
+        actor=district_admin,
+        kind=Session.Kind.EVENT,
+        starts_at=timeutil.at_local(yesterday, dt.time(8, 0)),
+        ends_at=timeutil.at_local(yesterday, dt.time(8, 30)),
+        stage=Stage.JUNIOR,
+        grades=[Grade.objects.get(level=7)],
+        title="升旗仪式",
+    )
+    clip = tmp_path / "ceremony.mp4"
+    make_test_video(clip, seconds=8, width=320, height=180)
+    with clip.open("rb") as upload:
+        live_services.recording_upload(
+            actor=district_admin, session=event, uploaded_file=File(upload, name="ceremony.mp4")
+        )
+
+    page = phone_page
+    log_in(page, live_server, student)
+    with page.expect_response(lambda r: r.url.endswith(f"/sessions/{event.pk}/")) as opened:
+        page.goto(f"{live_server.url}/sessions/{event.pk}/")
+    assert opened.value.headers["cache-control"] == "public, max-age=60"
+    assert student.name not in page.content()
+    with page.expect_response(lambda r: r.url.split("?")[0].endswith("/token.json")) as token:
+        page.evaluate("const v = document.querySelector('video'); v.muted = true; v.play()")
+    assert token.value.json()["shared"] is True
+    assert token.value.headers["cache-control"] == "public, max-age=60"
+    page.wait_for_function("document.querySelector('video').currentTime > 3")
+    with page.expect_request(lambda r: r.url.endswith("/watch/heartbeats")) as sent:
+        page.evaluate("document.querySelector('video').pause()")
+    assert sent.value.response().status == 202
+    assert "sessionid=" in sent.value.all_headers().get("cookie", "")  # who is watching
+
+    heartbeats_fold()
+    section = WatchSection.objects.filter(session=event).order_by("-end_s").first()
+    assert section is not None and section.user == student
+    assert section.mode == "replay" and section.end_s > 3

@@ -40,7 +40,8 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         self.session = await database_sync_to_async(selectors.session_for_chat)(
             self.session_id, user=self.user
         )
-        if self.session is None:
+        # A district event's viewers poll recent.json instead (selectors.reads_by_polling).
+        if self.session is None or selectors.reads_by_polling(self.user, self.session):
             await self.close(code=CLOSE_NOT_ALLOWED)
             return
         self.can_post = selectors.user_may_post(self.user, self.session, readable=True)

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db.models import Q
 
 from eschool.chat.models import Message, Mute
@@ -18,6 +20,11 @@ FIRST_VISIT = 100
 RESUME_AT_MOST = 1000
 # The whole kept chat of a replay, up to this many messages.
 REPLAY_AT_MOST = 5000
+# A district event's chat as its viewers poll it: the newest messages (and the pinned ones),
+# rebuilt at most once per RECENT_MAX_AGE seconds, the same bytes for every viewer.
+RECENT_AT_MOST = 50
+RECENT_MAX_AGE = 2
+RECENT_KEY = "chat:recent:{pk}"
 
 
 def max_length() -> int:
@@ -33,6 +40,14 @@ def may_read(user, session: Session) -> bool:
     return not watch_refusal(user, session)
 
 
+def readable_by_everyone(session: Session) -> bool:
+    """Whether people without an account read this chat too, so its JSON is the same for
+    everyone and may be kept by a shared cache (no query)."""
+    from eschool.classroom.selectors.publication import anonymous_may_watch
+
+    return anonymous_may_watch(session)
+
+
 def session_for_chat(session_id: int, *, user) -> Session | None:
     """The session if `user` may read its chat, else None (404)."""
     session = session_get_for_user(session_id, user=user)
@@ -41,12 +56,23 @@ def session_for_chat(session_id: int, *, user) -> Session | None:
     return session
 
 
+def reads_by_polling(user, session: Session) -> bool:
+    """A district event's viewers read its chat without a socket: they poll recent.json.
+
+    100,000 sockets on one group would be a fan-out of 100,000 per message, and a
+    ceremony's chat is for announcements: only its teacher and the administrators write
+    (and moderate) there, over the socket; everyone else reads, from a shared cache.
+    """
+    return session.kind == Session.Kind.EVENT and not user_moderates(user, session)
+
+
 def user_may_post(user, session: Session, *, readable: bool | None = None) -> bool:
-    """Logged in, may watch, and the session is not cancelled (mutes are checked when
-    posting). `readable`: may_read() when the caller already knows it."""
+    """Logged in, may watch, the session is not cancelled, and it is not a district event
+    one only reads (reads_by_polling); mutes are checked when posting. `readable`:
+    may_read() when the caller already knows it."""
     if not getattr(user, "is_authenticated", False):
         return False
-    if session.status == Session.Status.CANCELLED:
+    if session.status == Session.Status.CANCELLED or reads_by_polling(user, session):
         return False
     return may_read(user, session) if readable is None else readable
 
@@ -137,6 +163,35 @@ def moderation_state(session: Session, *, up_to: int) -> dict:
             if is_answered:
                 answered.append(pk)
     return {"hidden": hidden, "pinned": pinned, "answered": answered}
+
+
+def recent_messages_body(session_id: int) -> bytes:
+    """recent.json's body for a district event: the newest RECENT_AT_MOST visible messages
+    and the visible pinned ones, oldest first. Cached RECENT_MAX_AGE seconds: 0 queries
+    then, 3 when rebuilt (the session, the newest, the pinned)."""
+    key = RECENT_KEY.format(pk=session_id)
+    body = cache.get(key)
+    if body is None:
+        session = Session.objects.filter(pk=session_id).first()
+        messages = []
+        if session is not None:
+            newest = list(_visible(session).order_by("-pk")[:RECENT_AT_MOST])
+            oldest_shown = newest[-1].pk if newest else 0
+            pinned = list(_visible(session).filter(pinned=True, pk__lt=oldest_shown).order_by("pk"))
+            messages = [
+                message_as_json(m, teacher_id=session.teacher_id)
+                for m in [*pinned, *reversed(newest)]
+            ]
+        body = json.dumps(
+            {
+                "session": session_id,
+                "as_of": timeutil.local(timeutil.now()).isoformat(),
+                "messages": messages,
+            },
+            ensure_ascii=False,
+        ).encode()
+        cache.set(key, body, RECENT_MAX_AGE)
+    return body
 
 
 def messages_for_replay(session: Session) -> list[dict]:

@@ -1,11 +1,16 @@
-"""The kept chat of a session as JSON, for showing beside the replay."""
+"""The chat as JSON: the kept chat beside the replay, and a district event's recent chat."""
 
-from django.http import Http404, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from eschool.chat import selectors
+from eschool.classroom.models import Session
+from eschool.watching.selectors import open_event
+
+# The kept chat of a replay changes only when a moderator hides a message.
+REPLAY_MAX_AGE = 30
 
 
 @require_GET
@@ -17,9 +22,30 @@ def messages_json(request, pk: int):
         {"session": session.pk, "messages": selectors.messages_for_replay(session)},
         json_dumps_params={"ensure_ascii": False},
     )
-    if request.user.is_authenticated:
-        patch_cache_control(response, private=True, max_age=10)
-    else:
+    if selectors.readable_by_everyone(session):
         # The same for every visitor: a CDN may keep it briefly while thousands open a replay.
-        patch_cache_control(response, public=True, max_age=30)
+        patch_cache_control(response, public=True, max_age=REPLAY_MAX_AGE)
+    else:
+        patch_cache_control(response, private=True, max_age=10)
+    return response
+
+
+@require_GET
+def recent_json(request, pk: int):
+    """GET /chat/sessions/<pk>/recent.json: a district event's chat as its viewers poll it.
+
+    {"session", "as_of", "messages": [...]}, the newest messages oldest first. For an
+    event everyone may watch, the answer reads no user and is public for RECENT_MAX_AGE
+    seconds, so nginx or a CDN answers nearly every poll; otherwise it is checked for the
+    visitor and private. 404 for what is not a district event the visitor may read.
+    """
+    if open_event(pk) is not None:
+        response = HttpResponse(selectors.recent_messages_body(pk), content_type="application/json")
+        patch_cache_control(response, public=True, max_age=selectors.RECENT_MAX_AGE)
+        return response
+    session = selectors.session_for_chat(pk, user=request.user)
+    if session is None or session.kind != Session.Kind.EVENT:
+        raise Http404(_("No such session."))
+    response = HttpResponse(selectors.recent_messages_body(pk), content_type="application/json")
+    patch_cache_control(response, private=True, max_age=selectors.RECENT_MAX_AGE)
     return response

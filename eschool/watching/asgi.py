@@ -8,8 +8,12 @@ database: that is most of what a heartbeat costs in Django (see bench/heartbeats
 Everything else, including every refusal, goes on to Django unchanged (the body is
 handed over again), so the answers and messages are the view's own.
 
+A district event's shared token names no one (services.shared_token_issue): the batch is
+then kept under the login cookie's session key, which the fold resolves to the user in
+bulk (services.users_of_logins), or counted as the visitor the body names.
+
 On the embedded default (no REDIS_URL) it returns `app` itself.
-Wire it in config/asgi.py: `"http": heartbeats_fast_path(django_asgi_app)`.
+Wired in config/asgi.py: `heartbeats_fast_path(django_asgi_app)`.
 """
 
 from __future__ import annotations
@@ -46,7 +50,7 @@ def heartbeats_fast_path(app):
         if scope["type"] != "http" or scope["path"] != PATH or scope["method"] != "POST":
             return await app(scope, receive, send)
         body, complete = await _read_body(receive)
-        accepted = await _accept(body) if complete else None
+        accepted = await _accept(body, scope) if complete else None
         if accepted is not None:
             return await _answer(send, accepted)
         return await app(scope, _replay(body, complete, receive), send)
@@ -83,7 +87,27 @@ def _replay(body: bytes, complete: bool, receive):
     return replayed
 
 
-async def _accept(body: bytes) -> int | None:
+def _login_of(scope) -> str:
+    """The login session's key from the request's cookie, if it comes from our own pages."""
+    from django.http.cookie import parse_cookie
+
+    from eschool.watching import services
+
+    headers = {}
+    for name, value in scope.get("headers", ()):
+        name = name.decode("latin-1").lower()
+        if name == "cookie" and "cookie" in headers:  # HTTP/2 may split cookies in several
+            headers[name] += "; " + value.decode("latin-1")
+        else:
+            headers[name] = value.decode("latin-1")
+    if not services.from_our_pages(headers.get("origin"), headers.get("host", "")):
+        return ""
+    key = parse_cookie(headers.get("cookie", "")).get(settings.SESSION_COOKIE_NAME, "")
+    # Django's session keys are 32 lowercase letters and digits; anything else is not one.
+    return key if 8 <= len(key) <= 64 and key.isalnum() else ""
+
+
+async def _accept(body: bytes, scope) -> int | None:
     """The heartbeats accepted and appended, or None to leave the batch to the Django view."""
     from eschool.watching import buffer, services
 
@@ -95,6 +119,10 @@ async def _accept(body: bytes) -> int | None:
         beats = services.beats_parse(data.get("beats"), session_id=viewer.session_id)
     except (ValueError, UnicodeDecodeError, services.HeartbeatRefused):
         return None
+    if viewer.key == services.SHARED:
+        viewer = services.viewer_of_shared(
+            viewer, login=_login_of(scope), visitor=data.get("visitor", "")
+        )
     received = buffer.now_ms()
     payload = services.batch_payload(viewer=viewer, beats=beats, received=received)
     key = buffer.VIEWERS_KEY.format(session=viewer.session_id)

@@ -18,6 +18,7 @@ from eschool.accounts.selectors import child_get_for_parent
 from eschool.classroom.models import Booking, Session
 from eschool.classroom.selectors import session_get_for_user
 from eschool.classroom.selectors.booking import may_see_roster, session_get_for_roster
+from eschool.classroom.selectors.publication import anonymous_may_watch
 from eschool.core import timeutil
 from eschool.live.services import user_manages_recordings
 from eschool.watching.models import Mode, WatchSection
@@ -56,6 +57,42 @@ def session_id_for_watching(*, user, session_id) -> int:
     session = session_get_for_watching(user=user, session_id=session_id)
     cache.set(key, True, PUBLIC_SESSION_SECONDS)
     return session.pk
+
+
+OPEN_EVENT_KEY = "watching:open-event:{pk}"
+OPEN_EVENT_SECONDS = 60
+
+
+@dataclass(frozen=True)
+class OpenEvent:
+    """A district event that everyone may watch (the facts its shared page needs)."""
+
+    pk: int
+    day: dt.date
+    teacher_id: int | None
+
+
+def open_event(session_id: int) -> OpenEvent | None:
+    """The session as an OpenEvent if it is a district event anyone may watch now, else None.
+
+    Anyone: the live player's rule for visitors (anonymous_may_watch: the district lets
+    the public watch, the day is published, not cancelled), so its page, token and chat
+    may be the same for everyone. The answer, yes or no, is kept OPEN_EVENT_SECONDS: at
+    8:00 the page, the token and the chat ask it for every viewer.
+    """
+    key = OPEN_EVENT_KEY.format(pk=session_id)
+    known = cache.get(key)
+    if known is None:
+        session = Session.objects.filter(pk=session_id).first()
+        known = False
+        if (
+            session is not None
+            and session.kind == Session.Kind.EVENT
+            and anonymous_may_watch(session)
+        ):
+            known = OpenEvent(pk=session.pk, day=session.day, teacher_id=session.teacher_id)
+        cache.set(key, known, OPEN_EVENT_SECONDS)
+    return known or None
 
 
 def session_get_for_viewer_count(*, user, session_id) -> Session:

@@ -7,6 +7,7 @@ The endpoint's path (heartbeats_accept) is kept to validation and one append, be
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import math
@@ -15,11 +16,17 @@ import secrets
 import uuid
 from collections import defaultdict
 from dataclasses import dataclass
+from importlib import import_module
+from urllib.parse import urlsplit
 
+from django.conf import settings
+from django.contrib import auth
 from django.contrib.auth import get_user_model
 from django.core import signing
 from django.core.cache import cache
 from django.db import transaction
+from django.utils import timezone
+from django.utils.crypto import constant_time_compare
 from django.utils.translation import gettext as _
 
 from eschool.classroom.models import Session
@@ -50,11 +57,21 @@ class HeartbeatRefused(Exception):
 
 @dataclass(frozen=True)
 class Viewer:
-    """Who sends heartbeats for which session: a user id, or None for an anonymous visitor."""
+    """Who sends heartbeats for which session: a user id, or None for an anonymous visitor.
+
+    With a shared token (district events) the token names no one: `key` is SHARED until
+    the request says who it is (viewer_of_shared), and `login` may then hold the login
+    session's key, which the fold turns into the user (fast path: no database here).
+    """
 
     user_id: int | None
     session_id: int
-    key: str  # counted once in the viewer count: "u<user id>" or "a<visitor id>"
+    # Counted once in the viewer count: "u<user id>", "a<visitor id>" or "k<login hash>".
+    key: str
+    login: str = ""
+
+
+SHARED = "*"
 
 
 # Tokens --------------------------------------------------------------------------------------
@@ -78,6 +95,41 @@ def watch_token_issue(*, user, session_id: int, visitor: str = "") -> tuple[str,
         user_id = 0
     token = signing.dumps([user_id, int(session_id), key], salt=TOKEN_SALT, compress=False)
     return token, key[1:]
+
+
+def shared_token_issue(*, session_id: int) -> str:
+    """The one token of a district event everyone may watch: the same for every viewer.
+
+    It names no one, so its answer and the page around it can be served from a shared
+    cache. Who watches is told with the heartbeats: the login cookie (logged-in viewers;
+    resolved by the fold, see viewer_of_shared) or a visitor id the player makes.
+    """
+    return signing.dumps([0, int(session_id), SHARED], salt=TOKEN_SALT, compress=False)
+
+
+def viewer_of_shared(viewer: Viewer, *, user=None, login: str = "", visitor: str = "") -> Viewer:
+    """Who sends with a shared token: `user` (a logged-in user Django already loaded), else
+    the login session's key `login` (resolved at the fold), else the visitor id (counted,
+    no watch time kept). An invalid visitor id gets a random one."""
+    if getattr(user, "is_authenticated", False):
+        return Viewer(user_id=user.pk, session_id=viewer.session_id, key=f"u{user.pk}")
+    if login:
+        digest = hashlib.sha256(login.encode()).hexdigest()[:24]
+        return Viewer(user_id=None, session_id=viewer.session_id, key=f"k{digest}", login=login)
+    visitor = visitor if isinstance(visitor, str) and VISITOR_RE.match(visitor) else ""
+    return Viewer(
+        user_id=None,
+        session_id=viewer.session_id,
+        key=f"a{visitor or secrets.token_urlsafe(16)}",
+    )
+
+
+def from_our_pages(origin: str | None, host: str) -> bool:
+    """Whether a request may be believed about its cookies: no Origin header (not sent by
+    every browser on a same-origin beacon) or our own. Another site's page cannot make a
+    shared-token heartbeat count for the person logged in here (login cookies are
+    SameSite=Lax, so browsers do not send them along anyway; this holds for old ones)."""
+    return not origin or urlsplit(origin).netloc == host
 
 
 def watch_token_read(token: str) -> Viewer:
@@ -169,11 +221,19 @@ def beats_parse(data, *, session_id: int) -> list[list]:
 
 
 def batch_payload(*, viewer: Viewer, beats: list[list], received: int) -> str:
-    """What waits in the buffer for a parsed batch; "" for a viewer whose time is not kept."""
-    if viewer.user_id is None:
+    """What waits in the buffer for a parsed batch; "" for a viewer whose time is not kept.
+
+    A logged-in viewer is named by their user id ("u") or, from the fast path, by their
+    login session's key ("k"), which the fold resolves in bulk.
+    """
+    if viewer.user_id is not None:
+        who = {"u": viewer.user_id}
+    elif viewer.login:
+        who = {"k": viewer.login}
+    else:
         return ""
     return json.dumps(
-        {"u": viewer.user_id, "s": viewer.session_id, "r": received, "b": beats},
+        {**who, "s": viewer.session_id, "r": received, "b": beats},
         separators=(",", ":"),
     )
 
@@ -242,17 +302,27 @@ def heartbeats_fold(*, limit: int = FOLD_BATCHES, rounds: int = 100) -> FoldRepo
 def _fold_payloads(payloads: list[str]) -> tuple[int, int]:
     grouped: dict[tuple[int, int, str, str], list[Beat]] = defaultdict(list)
     beat_count = 0
+    batches = []
     for raw in payloads:
         try:
             batch = json.loads(raw)
-            user_id, session_id, received = int(batch["u"]), int(batch["s"]), int(batch["r"])
-            for mode, section, start, to, at in batch["b"]:
+            who = ("u", int(batch["u"])) if "u" in batch else ("k", str(batch["k"]))
+            batches.append((who, int(batch["s"]), int(batch["r"]), batch["b"]))
+        except (ValueError, KeyError, TypeError) as error:
+            # Only heartbeats_accept writes the buffer; a bad entry is a bug, not input.
+            log.error("watching: skipped a malformed buffered batch: %s", error)
+    logins = users_of_logins({who[1] for who, *_rest in batches if who[0] == "k"})
+    for (kind, name), session_id, received, beats in batches:
+        user_id = name if kind == "u" else logins.get(name)
+        if user_id is None:
+            continue  # a login that has ended or never was: no one's time to keep
+        try:
+            for mode, section, start, to, at in beats:
                 grouped[(user_id, session_id, mode, section)].append(
                     Beat(at=int(at), start=float(start), to=float(to), received=received)
                 )
                 beat_count += 1
-        except (ValueError, KeyError, TypeError) as error:
-            # Only heartbeats_accept writes the buffer; a bad entry is a bug, not input.
+        except (ValueError, TypeError) as error:
             log.error("watching: skipped a malformed buffered batch: %s", error)
     if not grouped:
         return beat_count, 0
@@ -285,6 +355,54 @@ def _fold_payloads(payloads: list[str]) -> tuple[int, int]:
             update_fields=list(SectionState.__dataclass_fields__),
         )
     return beat_count, len(rows)
+
+
+def users_of_logins(keys: set[str]) -> dict[str, int]:
+    """{login session key: user id} for the keys that are live logins, in bulk.
+
+    What django.contrib.auth.get_user checks for one request, for thousands at once: the
+    session exists and has not expired, names a user who is active, and carries the hash
+    of that user's current password (a password change logs the other devices out).
+    With the database session engine, one query for the sessions and one for the users.
+    """
+    if not keys:
+        return {}
+    engine = import_module(settings.SESSION_ENGINE)
+    store = engine.SessionStore()
+    found: dict[str, dict] = {}
+    if settings.SESSION_ENGINE == "django.contrib.sessions.backends.db":
+        from django.contrib.sessions.models import Session as LoginSession
+
+        rows = LoginSession.objects.filter(session_key__in=keys, expire_date__gt=timezone.now())
+        for key, data in rows.values_list("session_key", "session_data"):
+            found[key] = store.decode(data)
+    else:  # the cache and the other engines: one read each, in the fold, not in a request
+        for key in keys:
+            data = engine.SessionStore(session_key=key).load()
+            if data:
+                found[key] = data
+    claims = {}
+    for key, data in found.items():
+        if data.get(auth.BACKEND_SESSION_KEY) not in settings.AUTHENTICATION_BACKENDS:
+            continue  # an anonymous visitor's session, or a backend no longer allowed
+        try:
+            claims[key] = (int(data[auth.SESSION_KEY]), str(data.get(auth.HASH_SESSION_KEY, "")))
+        except (KeyError, TypeError, ValueError):
+            continue
+    users = get_user_model().objects.filter(
+        pk__in={user_id for user_id, _hash in claims.values()}, is_active=True
+    )
+    # Django accepts a hash made with SECRET_KEY or any of SECRET_KEY_FALLBACKS.
+    hashes = {
+        user.pk: [user.get_session_auth_hash(), *user.get_session_auth_fallback_hash()]
+        for user in users
+    }
+    return {
+        key: user_id
+        for key, (user_id, claimed) in claims.items()
+        if claimed
+        and any(constant_time_compare(claimed, known) for known in hashes.get(user_id, ()))
+    }
 
 
 def _stored_sections(keys) -> dict[tuple, SectionState]:

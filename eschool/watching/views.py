@@ -8,6 +8,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse, JsonResponse
 from django.middleware.csrf import CsrfViewMiddleware
 from django.shortcuts import render
+from django.utils.cache import add_never_cache_headers, patch_cache_control
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
@@ -19,6 +20,8 @@ from eschool.watching import selectors, services
 
 MAX_BODY_BYTES = 32 * 1024  # 100 heartbeats of ~120 bytes and a token fit many times over
 HEARTBEAT_INTERVAL_S = 20
+# A shared token is valid for TOKEN_MAX_AGE_S; a copy this old from a cache is as good.
+SHARED_TOKEN_MAX_AGE = 60
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -55,6 +58,11 @@ def heartbeats(request):
                 viewer = services.watch_token_read(data["token"])
             except services.HeartbeatRefused as refusal:
                 return _refused(refusal.message, status=403)
+            if viewer.key == services.SHARED:  # a district event's token: who is in the cookie
+                ours = services.from_our_pages(request.headers.get("Origin"), request.get_host())
+                viewer = services.viewer_of_shared(
+                    viewer, user=request.user if ours else None, visitor=data.get("visitor", "")
+                )
             beats = data.get("beats")
         else:
             if not request.user.is_authenticated:
@@ -76,9 +84,30 @@ def heartbeats(request):
 
 
 @require_GET
-@never_cache
 def watch_token(request, pk: int):
-    """GET /watch/sessions/<pk>/token.json?visitor=<id>: the player's token, for those who may watch."""
+    """GET /watch/sessions/<pk>/token.json?visitor=<id>: the player's token, for those who may watch.
+
+    A district event everyone may watch has one token for all (`"shared": true`): the
+    answer reads no user and may be kept by a CDN like the page. Otherwise the token
+    names the viewer and is never cached.
+    """
+    if selectors.open_event(pk) is not None:
+        response = JsonResponse(
+            {
+                "token": services.shared_token_issue(session_id=pk),
+                "shared": True,
+                "visitor": "",
+                "interval": HEARTBEAT_INTERVAL_S,
+            }
+        )
+        patch_cache_control(response, public=True, max_age=SHARED_TOKEN_MAX_AGE)
+        return response
+    response = _viewer_token(request, pk)
+    add_never_cache_headers(response)
+    return response
+
+
+def _viewer_token(request, pk: int):
     session_id = selectors.session_id_for_watching(user=request.user, session_id=pk)
     token, visitor = services.watch_token_issue(
         user=request.user, session_id=session_id, visitor=request.GET.get("visitor", "")
@@ -86,6 +115,7 @@ def watch_token(request, pk: int):
     return JsonResponse(
         {
             "token": token,
+            "shared": False,
             "visitor": visitor if not request.user.is_authenticated else "",
             "interval": HEARTBEAT_INTERVAL_S,
         }

@@ -4,6 +4,9 @@
 // {"type": "hello", "after": <last message id seen>} and gets what it missed exactly once, then
 // live events. A dropped socket reconnects with backoff (1 s, 2 s, 4 s ... 30 s) and resumes from
 // the last id; posts not yet acknowledged are sent again with the same client id (stored once).
+// A district event's viewers (the panel has data-poll-url) have no socket and cannot write:
+// they fetch recent.json every POLL_MS (the same answer for everyone, kept by a CDN) and the
+// list is made to match it: new messages added, hidden ones removed, pins and answers updated.
 // Replay (the page's video[data-session-id][data-mode="replay"]): the kept chat is loaded once
 // from messages.json and each message is shown when the video reaches its offset_seconds.
 // Text is always put in with textContent: what people type is shown as typed, never as HTML.
@@ -11,6 +14,7 @@
   "use strict";
 
   var MAX_BACKOFF = 30000;
+  var POLL_MS = 5000;
 
   function ChatPanel(panel) {
     this.panel = panel;
@@ -43,6 +47,7 @@
     this.backoff = 1000;
     this.socket = null;
     this.timer = null;
+    this.polling = false;
     this.replay = null;
     this.lists.chat.textContent = "";
     this.lists.question.textContent = "";
@@ -79,6 +84,8 @@
     if (mode === "replay") {
       if (this.form) this.form.hidden = true;
       this.startReplay(this.video());
+    } else if (this.panel.dataset.pollUrl) {
+      this.startPolling();
     } else {
       if (this.form) this.form.hidden = false;
       this.connect();
@@ -87,6 +94,7 @@
 
   ChatPanel.prototype.stop = function () {
     clearTimeout(this.timer);
+    this.polling = false;
     if (this.socket) {
       this.socket.onclose = null;
       this.socket.close();
@@ -95,6 +103,58 @@
       this.replay.video.removeEventListener("timeupdate", this.replay.sync);
       this.replay.video.removeEventListener("seeked", this.replay.sync);
     }
+  };
+
+  // A district event: polling ----------------------------------------------------------
+
+  ChatPanel.prototype.startPolling = function () {
+    var self = this;
+    this.polling = true;
+    this.say(this.strings.connecting);
+    var poll = function () {
+      if (!self.polling) return;
+      // A hidden tab asks nothing; it catches up when it is shown again.
+      if (document.hidden) {
+        self.timer = setTimeout(poll, POLL_MS);
+        return;
+      }
+      fetch(self.panel.dataset.pollUrl, { credentials: "same-origin" })
+        .then(function (response) {
+          if (!response.ok) throw new Error(response.status);
+          return response.json();
+        })
+        .then(function (data) {
+          if (!self.polling) return;
+          self.say("");
+          self.match(data.messages);
+        })
+        .catch(function () { if (self.polling) self.say(self.strings.reconnecting); })
+        .then(function () { if (self.polling) self.timer = setTimeout(poll, POLL_MS); });
+    };
+    poll();
+  };
+
+  // Make the list what the server sent: it is the newest messages, so one of ours newer than
+  // its oldest and missing from it was hidden.
+  ChatPanel.prototype.match = function (messages) {
+    var self = this;
+    var sent = new Map();
+    messages.forEach(function (message) { sent.set(message.id, message); });
+    var oldest = messages.length ? messages.reduce(function (low, m) { return Math.min(low, m.id); }, Infinity) : Infinity;
+    var hadNew = false;
+    Array.from(this.messages.keys()).forEach(function (id) {
+      if (!sent.has(id) && (id >= oldest || !messages.length)) self.remove(id, true);
+    });
+    messages.forEach(function (message) {
+      if (self.messages.has(message.id)) {
+        self.update(message.id, { pinned: message.pinned, answered: message.answered }, true);
+      } else {
+        self.add(message, true);
+        hadNew = true;
+      }
+    });
+    this.refresh();
+    if (hadNew) this.scrollDown();
   };
 
   // Live ----------------------------------------------------------------------------

@@ -9,6 +9,9 @@
 // Requests carry the signed watch token from /watch/sessions/<pk>/token.json in the body and
 // no cookies: the token says who is watching, keeps other sites out (a beacon cannot send a
 // CSRF header), and spares the server a session lookup per heartbeat.
+// A district event's token is shared (the same for everyone, so a CDN keeps it): then the
+// batch carries this browser's visitor id and goes with the login cookie, which says who is
+// watching (the server looks it up later, in bulk, not per heartbeat).
 (function () {
   "use strict";
   var ENDPOINT = "/watch/heartbeats";
@@ -46,6 +49,9 @@
     }
   }
 
+  // Storage switched off: one id for this page, so its batches count as one viewer.
+  var sessionVisitor = newId();
+
   function round3(x) {
     return Math.round(x * 1000) / 1000;
   }
@@ -54,6 +60,7 @@
     var sessionId = parseInt(video.getAttribute("data-session-id"), 10);
     if (!sessionId) return;
     var token = null;
+    var shared = false; // a district event's token: the login cookie says who watches
     var pending = null; // the token request in flight
     var interval = 20000;
     var queue = [];
@@ -78,7 +85,9 @@
           pending = null;
           if (!data) return null;
           token = data.token;
+          shared = Boolean(data.shared);
           if (data.visitor) storeVisitor(data.visitor);
+          if (shared && !storedVisitor()) storeVisitor(newId());
           if (data.interval) interval = data.interval * 1000;
           return token;
         })
@@ -121,11 +130,14 @@
         return;
       }
       var beats = queue.splice(0, MAX_BATCH);
-      var body = JSON.stringify({ token: token, beats: beats });
+      var batch = { token: token, beats: beats };
+      if (shared) batch.visitor = storedVisitor() || sessionVisitor;
+      var body = JSON.stringify(batch);
       // text/plain keeps both a fetch and a beacon "simple": no preflight, nothing to configure.
       var blob = new Blob([body], { type: "text/plain;charset=UTF-8" });
       if (beacon && navigator.sendBeacon && navigator.sendBeacon(ENDPOINT, blob)) return;
-      fetch(ENDPOINT, { method: "POST", body: blob, credentials: "omit", keepalive: true })
+      var credentials = shared ? "same-origin" : "omit";
+      fetch(ENDPOINT, { method: "POST", body: blob, credentials: credentials, keepalive: true })
         .then(function (answer) {
           if (answer.status === 403) {
             token = null; // expired: fetch a new one and send these again

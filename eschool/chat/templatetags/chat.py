@@ -13,6 +13,7 @@ class ChatPanel:
     readable: bool
     can_post: bool
     moderator: bool
+    polls: bool  # a district event's viewer: reads recent.json, no socket
     max_length: int
     strings: dict
     strings_id: str
@@ -54,6 +55,7 @@ def chat_panel(context, session) -> ChatPanel:
         readable=readable,
         can_post=selectors.user_may_post(user, session, readable=readable),
         moderator=selectors.user_moderates(user, session),
+        polls=selectors.reads_by_polling(user, session),
         max_length=selectors.max_length(),
         strings=_strings(),
         strings_id=f"chat-strings-{session.pk}",

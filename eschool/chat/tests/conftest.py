@@ -1,6 +1,7 @@
 import datetime as dt
 
 import pytest
+from django.utils import translation
 
 from eschool.classroom.models import Session
 from eschool.core import timeutil
@@ -11,6 +12,14 @@ DAY = dt.date(2026, 12, 7)  # a Monday, in the past for the project's clock belo
 
 def shanghai(hhmm: str) -> dt.datetime:
     return timeutil.at_local(DAY, timeutil.parse_hhmm(hhmm))
+
+
+@pytest.fixture(autouse=True)
+def _in_english():
+    # Refusals are compared with their English text; a page requested before (the test
+    # client runs the language middleware in this thread) must not decide the language.
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture

@@ -286,25 +286,31 @@ def test_refusals_are_in_chinese_by_default(layer, lesson, student):
     async_to_sync(scenario)()
 
 
-def test_anonymous_viewers_of_an_event_read_but_cannot_write(layer, make_session, student, at_ten):
-    event = make_session(kind=Session.Kind.EVENT)
-    student_cookie = cookie_of(student)
+def test_a_district_events_viewers_get_no_socket_and_its_organisers_do(
+    layer, make_session, student, teacher, at_ten
+):
+    """100,000 viewers poll recent.json (the same answer for all); only the event's teacher
+    and the administrators hold a socket, to write announcements and moderate."""
+    event = make_session(kind=Session.Kind.EVENT, teacher=teacher)
+    student_cookie, teacher_cookie, anonymous_cookie = (
+        cookie_of(student),
+        cookie_of(teacher),
+        cookie_of(None),
+    )
 
     async def scenario():
-        viewer, pupil = Chat(event.pk, cookie_of_anonymous), Chat(event.pk, student_cookie)
-        history = await viewer.open()
-        assert (history["can_post"], history["me"]) == (False, None)
-        await pupil.open()
-        await posted(pupil, "升旗啦")
-        assert texts([await viewer.receive()]) == ["升旗啦"]
-        await viewer.post("匿名", client_id="x")
-        assert (await viewer.receive())["message"] == "Log in to chat and ask questions."
-        await viewer.close()
-        await pupil.close()
+        for cookie in (anonymous_cookie, student_cookie):
+            viewer = Chat(event.pk, cookie)
+            connected, code = await viewer.socket.connect(timeout=WAIT)
+            assert (connected, code) == (False, 4403)
+        master = Chat(event.pk, teacher_cookie)
+        history = await master.open()
+        assert (history["can_post"], history["moderator"]) == (True, True)
+        await posted(master, "升旗仪式八点开始")
+        await master.close()
 
-    cookie_of_anonymous = cookie_of(None)
     async_to_sync(scenario)()
-    assert Message.objects.count() == 1
+    assert list(Message.objects.values_list("text", flat=True)) == ["升旗仪式八点开始"]
 
 
 def test_a_class_chat_refuses_anonymous_sockets(layer, lesson):

@@ -30,13 +30,30 @@ def test_the_teacher_gets_the_moderation_tools(client, session, teacher):
     assert 'data-moderator="true"' in panel_of(client, session)
 
 
-def test_people_without_an_account_read_an_events_chat_and_are_asked_to_log_in(
-    client, make_session, at_ten
+@pytest.mark.parametrize("persona", [None, "student", "school_admin"])
+def test_a_district_events_viewers_read_its_chat_by_polling_and_cannot_write(
+    client, make_session, at_ten, personas, persona
 ):
     event = make_session(kind=Session.Kind.EVENT)
+    if persona:
+        client.force_login(personas[persona])
     panel = panel_of(client, event)
-    assert "Log in to chat and ask questions." in panel
+    assert f'data-poll-url="/chat/sessions/{event.pk}/recent.json"' in panel
+    assert "During a district event only its organisers write here." in panel
     assert "chat-input" not in panel
+    assert "Log in to chat" not in panel
+
+
+@pytest.mark.parametrize("persona", ["teacher", "district_admin"])
+def test_those_who_run_a_district_event_write_and_moderate_over_the_socket(
+    client, make_session, at_ten, personas, persona
+):
+    event = make_session(kind=Session.Kind.EVENT, teacher=personas["teacher"])
+    client.force_login(personas[persona])
+    panel = panel_of(client, event)
+    assert "data-poll-url" not in panel
+    assert 'data-moderator="true"' in panel
+    assert f'id="chat-input-{event.pk}"' in panel
 
 
 @pytest.mark.parametrize("logged_in", [False, True])

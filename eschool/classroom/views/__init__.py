@@ -28,6 +28,7 @@ from eschool.classroom.selectors.booking import seats_as_json
 from eschool.classroom.selectors.publication import notices_of_day
 from eschool.core import timeutil
 from eschool.live.selectors import public_playlist_paths
+from eschool.watching import event_page
 
 PUBLIC_MAX_AGE = 60
 PAGE_KEY = "classroom:page:{day}:{language}:{state}:{version}"

@@ -4,6 +4,7 @@ import datetime as dt
 import json
 
 import pytest
+from django.test import Client
 
 from eschool.classroom.models import Booking, Session
 from eschool.core import timeutil
@@ -57,6 +58,26 @@ def lesson(clock, teacher, student):
         session=session, learner=student, status=Booking.Status.CONFIRMED, queued_at=clock.moment
     )
     return session
+
+
+@pytest.fixture
+def event(clock, teacher):
+    """A district event today 09:50–10:30 (no booking, everyone may watch), the teacher's."""
+    return Session.objects.create(
+        day=TODAY,
+        starts_at=shanghai("09:50"),
+        ends_at=shanghai("10:30"),
+        title="升旗仪式",
+        stage=Stage.JUNIOR,
+        kind=Session.Kind.EVENT,
+        teacher=teacher.teacher,
+    )
+
+
+def logged_in(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
 
 
 def beat(session, section, start, to, at, mode="live"):
