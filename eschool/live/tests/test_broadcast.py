@@ -542,24 +542,30 @@ def test_a_dropped_socket_closes_the_broadcast_35_s_later_if_the_teacher_does_no
 def test_a_teacher_back_within_35_s_keeps_the_broadcast_live(
     media, session, teacher, during, recordings, short_recording, schedule
 ):
-    async def first_window():
-        socket = await opened(session, teacher)
-        await go_live(socket)
-        await send_media(socket, short_recording, pieces=5)
-        await socket.disconnect()
+    def check_after_35_s():
+        [check] = abandoned_checks()
+        with timeutil.frozen_at(during + services.ABANDONED_AFTER):
+            return tasks.close_abandoned_broadcast.call_local(*check.args)
 
-    async def second_window():
-        socket = await opened(session, teacher)
-        await go_live(socket)
-        return socket
+    async def scenario():
+        first = await opened(session, teacher)
+        await go_live(first)
+        await send_media(first, short_recording, pieces=5)
+        await first.disconnect()
+        with timeutil.frozen_at(during + dt.timedelta(seconds=10)):  # the page reconnected
+            second = await opened(session, teacher)
+            await go_live(second)
+            await send_media(second, recordings(WEBM))
+        closed = await database_sync_to_async(check_after_35_s)()
+        status = await database_sync_to_async(
+            lambda: Broadcast.objects.get(session=session).status
+        )()
+        await second.send_json_to({"type": "stop"})
+        await until(second, "ended")
+        return closed, status
 
-    async_to_sync(first_window)()
-    [check] = abandoned_checks()
-    with timeutil.frozen_at(during + dt.timedelta(seconds=10)):  # the page reconnected
-        async_to_sync(second_window)()
-    with timeutil.frozen_at(during + services.ABANDONED_AFTER):
-        assert tasks.close_abandoned_broadcast.call_local(*check.args) is False
-    assert Broadcast.objects.get(session=session).status == Broadcast.Status.LIVE
+    closed, status = async_to_sync(scenario)()
+    assert (closed, status) == (False, Broadcast.Status.LIVE)
 
 
 def test_a_socket_that_ends_the_broadcast_or_is_taken_over_schedules_nothing(
