@@ -314,10 +314,14 @@ def test_the_teacher_gets_the_go_live_panel_and_the_page_writes_nothing(
     assert 'id="go-live"' in html
     assert f'data-ingest-path="/ws/live/{lesson.pk}/ingest/"' in html
     # Today: times only.
-    assert zh("You can broadcast from %(opens)s to %(closes)s, from this page or from OBS.") % {
-        "opens": "07:30",
-        "closes": "09:10",
-    } in html
+    assert (
+        zh("You can broadcast from %(opens)s to %(closes)s, from this page or from OBS.")
+        % {
+            "opens": "07:30",
+            "closes": "09:10",
+        }
+        in html
+    )
     assert "<code>rtmp://testserver/live</code>" in html
     # No broadcast yet, so no stream key: a button makes one (a POST).
     assert 'class="stream-key"' not in html
@@ -364,10 +368,14 @@ def test_the_go_live_hint_gives_the_date_of_a_later_day(client, at, teacher):
     at("20:00")
     client.force_login(teacher)
     html = page(client, tomorrow)
-    assert zh("You can broadcast from %(opens)s to %(closes)s, from this page or from OBS.") % {
-        "opens": "2026-12-08 07:30",
-        "closes": "09:10",
-    } in html
+    assert (
+        zh("You can broadcast from %(opens)s to %(closes)s, from this page or from OBS.")
+        % {
+            "opens": "2026-12-08 07:30",
+            "closes": "09:10",
+        }
+        in html
+    )
 
 
 def test_no_go_live_panel_once_the_window_has_closed(client, at, lesson, teacher):
