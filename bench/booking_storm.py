@@ -1,10 +1,14 @@
 """500 students press "book" on a 100-seat session at the same moment, through HTTP.
 
-On PostgreSQL: creates a throwaway database (DATABASE_URL, default
-postgres://postgres@127.0.0.1:5432/bench_booking), migrates it, creates the
-students and the session, starts uvicorn (2 workers), logs every student in by
-writing their Django session straight to the database (no 500 Argon2 logins),
-then opens one connection per student and releases all the POSTs together.
+On PostgreSQL: creates a throwaway database: the one named by
+BENCH_DATABASE_URL; else, on the server of DATABASE_URL (same credentials),
+`<its database>_bench_booking`, never the database itself; else
+postgres://postgres@127.0.0.1:5432/bench_booking. It migrates it, creates the
+students and the session, starts uvicorn (2 workers) with the application a district runs
+(config.asgi, its request line of ESCHOOL_REQUESTS_PER_WORKER included), logs
+every student in by writing their Django session straight to the database (no
+500 Argon2 logins), then opens one connection per student and releases all the
+POSTs together.
 Confirmations are read from the database afterwards: exactly the number of seats,
 or the bench fails. The database is dropped at the end. Without a reachable
 PostgreSQL it prints why and exits 0.
@@ -31,26 +35,6 @@ from _server import free_port, start_server, stop_server
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/bench_booking"
 WORKERS = 2
-# Requests each worker serves at once; the rest wait in line. Django runs each
-# request's ORM work in a thread with its own database connection, so without
-# a line (or a connection pool such as PgBouncer) a burst of 500 requests asks
-# PostgreSQL for 500 connections and most are refused (max_connections=100).
-IN_FLIGHT_PER_WORKER = 16
-
-
-def application():
-    """The eSchool ASGI app behind a line of IN_FLIGHT_PER_WORKER (uvicorn --factory)."""
-    from config.asgi import application as eschool
-
-    line = asyncio.Semaphore(IN_FLIGHT_PER_WORKER)
-
-    async def app(scope, receive, send):
-        if scope["type"] != "http":
-            return await eschool(scope, receive, send)
-        async with line:
-            return await eschool(scope, receive, send)
-
-    return app
 
 
 def admin_url(url: str) -> tuple[str, str]:
@@ -58,6 +42,18 @@ def admin_url(url: str) -> tuple[str, str]:
     parts = urlsplit(url)
     name = parts.path.lstrip("/")
     return urlunsplit(parts._replace(path="/postgres")), name
+
+
+def bench_url(environ) -> str:
+    """The throwaway database's URL: BENCH_DATABASE_URL, else beside DATABASE_URL's, else
+    DEFAULT_URL. DATABASE_URL's own database is never the one dropped."""
+    if environ.get("BENCH_DATABASE_URL"):
+        return environ["BENCH_DATABASE_URL"]
+    if environ.get("DATABASE_URL"):
+        parts = urlsplit(environ["DATABASE_URL"])
+        name = parts.path.lstrip("/") or "eschool"
+        return urlunsplit(parts._replace(path=f"/{name}_bench_booking"))
+    return DEFAULT_URL
 
 
 def create_database(url: str) -> str | None:
@@ -177,14 +173,9 @@ def booking_counts(session_id: int) -> dict[str, int]:
 
 
 def start_storm_server(port: int, env: dict[str, str]):
-    # The bench's own ASGI factory (`application` above) bounds concurrent requests.
-    return start_server(
-        port,
-        env,
-        app=("--factory", "--app-dir", str(ROOT / "bench"), "booking_storm:application"),
-        workers=WORKERS,
-        extra=("--backlog", "4096"),
-    )
+    # config.asgi:application, as in production: its request line keeps the
+    # database connections of a burst under PostgreSQL's max_connections.
+    return start_server(port, env, workers=WORKERS, extra=("--backlog", "4096"))
 
 
 async def storm(
@@ -242,7 +233,7 @@ def main() -> int:
     parser.add_argument("--quick", action="store_true", help="200 students, 40 seats")
     args = parser.parse_args()
     students, seats = (200, 40) if args.quick else (500, 100)
-    url = os.environ.get("BENCH_DATABASE_URL") or DEFAULT_URL
+    url = bench_url(os.environ)
 
     sys.path.insert(0, str(ROOT))
     os.chdir(ROOT)
@@ -257,6 +248,7 @@ def main() -> int:
         import django
 
         django.setup()
+        from django.conf import settings
         from django.core.management import call_command
         from django.db import connections
 
@@ -273,8 +265,9 @@ def main() -> int:
         redirects = statuses.get(302, 0)
         errors = failures + sum(n for status, n in statuses.items() if status != 302)
         confirmed = counts.get("confirmed", 0)
+        print(f"database: {admin_url(url)[1]}")
         print(f"workers: {WORKERS}")
-        print(f"in_flight_per_worker: {IN_FLIGHT_PER_WORKER}")
+        print(f"requests_per_worker: {settings.ESCHOOL_REQUESTS_PER_WORKER}")
         print(f"students: {students}")
         print(f"seats: {seats}")
         print(f"requests: {students}")

@@ -9,8 +9,10 @@ django_asgi_app = get_asgi_application()
 from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
+from django.conf import settings  # noqa: E402
 
 from config.routing import websocket_urlpatterns  # noqa: E402
+from eschool.core.request_line import request_line  # noqa: E402
 from eschool.watching.asgi import heartbeats_fast_path  # noqa: E402
 
 
@@ -30,4 +32,8 @@ def build_application(http_app):
 
 # On Redis, a valid heartbeat batch is accepted before Django (no middleware, no thread, no
 # query): at 8:00 heartbeats are the load. On the embedded default this is django_asgi_app.
-application = build_application(heartbeats_fast_path(django_asgi_app))
+# Behind the fast path, at most ESCHOOL_REQUESTS_PER_WORKER requests are in Django at once:
+# each holds a database connection, and PostgreSQL refuses more than max_connections.
+application = build_application(
+    heartbeats_fast_path(request_line(django_asgi_app, limit=settings.ESCHOOL_REQUESTS_PER_WORKER))
+)

@@ -136,6 +136,9 @@ else:
         }
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# HTTP requests one worker lets into Django at once; the others wait in line
+# (eschool.core.request_line). Keep workers × this below max_connections.
+ESCHOOL_REQUESTS_PER_WORKER = int(os.environ.get("ESCHOOL_REQUESTS_PER_WORKER", "16"))
 
 # Redis: cache, channel layer and task queue ----------------------------------
 REDIS_URL = os.environ.get("REDIS_URL", "")
