@@ -7,9 +7,9 @@ from django.utils.translation import gettext_lazy as _
 class Notification(models.Model):
     """A message in a person's notification centre (通知).
 
-    `key` names the event it announces (e.g. "reminder:session:42"); the unique
-    (user, key) pair is what makes "never sent twice" hold under retries and
-    concurrent workers.
+    `key` names the event it announces (e.g. "reminder:42", the reminder of
+    session 42); the unique (user, key) pair is what makes "never sent twice"
+    hold under retries and concurrent workers.
     """
 
     user = models.ForeignKey(

@@ -13,21 +13,28 @@ from eschool.core import timeutil
 from eschool.org.models import Grade
 
 
+def seats_of(session: Session) -> int | None:
+    """The number of seats (None: unlimited, and always for a district event)."""
+    return session.capacity if booking_needed(session) else None
+
+
 def seats_left(session: Session) -> int | None:
     """Free seats (None: unlimited)."""
-    if session.capacity is None:
+    seats = seats_of(session)
+    if seats is None:
         return None
-    return max(0, session.capacity - session.seats_taken)
+    return max(0, seats - session.seats_taken)
 
 
 def booking_state(session: Session, *, at: dt.datetime | None = None) -> str:
-    """ "not_needed", "closed" (cancelled or started), "full" or "open"; no query."""
+    """ "not_needed" (a district event), "closed" (cancelled or started), "full" or "open";
+    no query. A session with unlimited seats is never full."""
     at = at or timeutil.now()
     if not booking_needed(session):
         return "not_needed"
     if session.status == Session.Status.CANCELLED or at >= session.starts_at:
         return "closed"
-    if session.seats_taken >= session.capacity:
+    if seats_left(session) == 0:
         return "full"
     return "open"
 
@@ -35,7 +42,7 @@ def booking_state(session: Session, *, at: dt.datetime | None = None) -> str:
 def seats_as_json(session: Session, *, at: dt.datetime) -> dict:
     """The booking fields of a session in /api/v1/timetable/ (no query)."""
     return {
-        "seats": session.capacity,
+        "seats": seats_of(session),
         "seats_left": seats_left(session),
         "booking": booking_state(session, at=at),
     }
@@ -80,7 +87,7 @@ def booking_panel(*, user, session: Session, at: dt.datetime | None = None) -> B
             action = "book" if state == "open" else "waitlist"
     return BookingPanel(
         state=state,
-        capacity=session.capacity,
+        capacity=seats_of(session),
         seats_left=seats_left(session),
         booking=booking,
         action=action,

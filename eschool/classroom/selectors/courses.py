@@ -7,7 +7,9 @@ sessions on public days are listed to everyone else.
 
 Materials may be downloaded by district administrators, the teachers of the
 course's sessions, learners with a confirmed booking of one of its sessions,
-and any logged-in person once a session open to outside learners has ended.
+and, once one of its sessions has ended, every learner of that session's
+audience (services.booking.audience_filter) and any logged-in person when it
+was open to outside learners.
 """
 
 import datetime as dt
@@ -21,6 +23,7 @@ from eschool.classroom.selectors import (
     user_manages_timetable,
     user_sees_unpublished,
 )
+from eschool.classroom.services.booking import audience_filter
 from eschool.core import timeutil
 from eschool.org.models import Grade
 
@@ -167,18 +170,23 @@ def parenting_by_age_group(*, user, at: dt.datetime | None = None) -> list[AgeGr
 
 
 def course_materials_downloadable(course: Course, *, user, at: dt.datetime | None = None) -> bool:
-    """Whether `user` may download the materials of `course` at `at` (one query at most)."""
+    """Whether `user` may download the materials of `course` at `at`.
+
+    Once booked, or after the session: see the module's docstring. Three
+    queries at most (two to know the learner's audience, one to decide).
+    """
     if not getattr(user, "is_authenticated", False):
         return False
     if user_manages_timetable(user):
         return True
     at = at or timeutil.now()
+    ended = Q(status=Session.Status.SCHEDULED, ends_at__lte=at)
     return (
         Session.objects.filter(course=course)
         .filter(
             Q(teacher__user=user)
             | Q(bookings__learner=user, bookings__status=Booking.Status.CONFIRMED)
-            | Q(open_to_public=True, status=Session.Status.SCHEDULED, ends_at__lte=at)
+            | (ended & (Q(open_to_public=True) | audience_filter(user)))
         )
         .exists()
     )

@@ -178,6 +178,17 @@ def sessions_for_calendar(user, *, at: dt.datetime | None = None) -> list[Sessio
     return list(_with_relations(sessions).order_by("starts_at", "id"))
 
 
+def notices_for_calendar(*, at: dt.datetime | None = None) -> list[DayNotice]:
+    """The all-day notices on every private calendar (holidays, exam days are for
+    everyone): as far back as the sessions, and forward up to the last published day."""
+    from eschool.classroom.selectors.courses import public_until
+
+    from_day = timeutil.today(at) - dt.timedelta(days=FEED_DAYS_BACK)
+    return list(
+        DayNotice.objects.filter(day__gte=from_day, day__lte=public_until(at)).order_by("day", "id")
+    )
+
+
 def _calendar(name: str) -> icalendar.Calendar:
     calendar = icalendar.Calendar()
     calendar.add("prodid", "-//eSchool//classroom//ZH")

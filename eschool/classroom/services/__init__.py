@@ -94,6 +94,11 @@ def _validate(
             errors.setdefault("teacher", []).append(
                 _("This teacher has a cancelled session starting at that time; edit it instead.")
             )
+    if kind == Session.Kind.EVENT and session is not None and session.capacity is not None:
+        # Seats are booked and waitlisted; an event is booked by nobody.
+        errors.setdefault("kind", []).append(
+            _("A district event has no seats: first set this session's seats to unlimited.")
+        )
     if errors:
         raise ValidationError(errors)
 

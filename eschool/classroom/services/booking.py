@@ -5,19 +5,31 @@ conditional UPDATEs of this module, so it never passes the capacity whatever
 the concurrency, on SQLite and on PostgreSQL alike: the database decides, not a
 check made beforehand in Python. The unique (learner, session) constraint
 turns a double click into one booking.
+
+Every session but a district event is booked, also one with unlimited seats
+(capacity None): there the booking has no seat limit and no waitlist, and puts
+the session on the learner's timetable, reminders and calendar. Only confirmed
+seats count as overlaps: a learner on one waitlist may book another session at
+the same time, and is then skipped when the first one has a seat for them.
+
+Locks, on PostgreSQL (SQLite's IMMEDIATE transactions serialise every writer):
+booking and cancelling lock the learner's row, then take or free a seat; a
+promotion locks the session's row, then each waiting learner's. A promotion runs
+after the cancellation that freed the seat has committed, so no transaction
+ever holds one learner while waiting for another's.
 """
 
 import datetime as dt
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.db.models import CharField, Exists, F, OuterRef, Q, Value
 from django.db.models.functions import Cast, Concat
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-from eschool.accounts.models import Guardianship, Role, User
+from eschool.accounts.models import Guardianship, Role, Student, User
 from eschool.classroom.models import Booking, Session
 from eschool.classroom.selectors import user_manages_timetable
 from eschool.classroom.services import timetable_changed
@@ -35,9 +47,16 @@ ACTIVE = (Booking.Status.CONFIRMED, Booking.Status.WAITLISTED)
 MAX_SEATS = 1_000_000
 
 
-def capacity_problem(capacity: int | None) -> str | None:
-    """Why `capacity` is not a number of seats (None is fine: unlimited), or None."""
-    if capacity is not None and not 1 <= capacity <= MAX_SEATS:
+def capacity_problem(capacity: int | None, *, kind: str) -> str | None:
+    """Why `capacity` is not a number of seats for a session of `kind`, or None.
+
+    None (unlimited) is fine for every kind, and the only choice for a district event.
+    """
+    if capacity is None:
+        return None
+    if kind == Session.Kind.EVENT:
+        return _("A district event is for everyone: leave the seats empty.")
+    if not 1 <= capacity <= MAX_SEATS:
         return _("Enter between 1 and %(max)s seats, or leave it empty for unlimited.") % {
             "max": f"{MAX_SEATS:,}"
         }
@@ -56,8 +75,8 @@ class BookingRefused(Exception):
 
 
 def booking_needed(session: Session) -> bool:
-    """District events and sessions with unlimited seats are open to all, without booking."""
-    return session.kind != Session.Kind.EVENT and session.capacity is not None
+    """District events are open to all, without booking; every other session is booked."""
+    return session.kind != Session.Kind.EVENT
 
 
 def _is_parent(user) -> bool:
@@ -93,6 +112,34 @@ def _audience_refusal(learner, session: Session) -> str | None:
     return _("Only learners book sessions.")
 
 
+def audience_filter(learner) -> Q:
+    """The sessions whose audience `learner` is in, as a filter on Session.
+
+    The rule of _audience_refusal written for a query (a test holds the two
+    together): parents and guardians for parenting courses; for the rest,
+    district students of the session's grades (or of its stage when it has no
+    grades) and everyone who registered, outside learners too, when it is open
+    to the public. At most two queries (the student's grade, guardianship).
+    """
+    nobody = Q(pk__in=[])
+    if not getattr(learner, "is_authenticated", False):
+        return nobody
+    parenting = Q(kind=Session.Kind.PARENTING)
+    audience = parenting if _is_parent(learner) else nobody
+    if learner.role == Role.STUDENT:
+        student = (
+            Student.objects.filter(user=learner).values_list("grade_id", "grade__stage").first()
+        )
+        if student is not None:
+            grade_id, stage = student
+            audience |= ~parenting & (
+                Q(open_to_public=True) | Q(grades=grade_id) | Q(grades__isnull=True, stage=stage)
+            )
+    elif learner.role == Role.OUTSIDE_LEARNER:
+        audience |= ~parenting & Q(open_to_public=True)
+    return audience
+
+
 def booking_refusal(*, learner, session: Session, at: dt.datetime | None = None) -> str | None:
     """Why `learner` may not book `session` now (a translated message), or None.
 
@@ -111,17 +158,25 @@ def booking_refusal(*, learner, session: Session, at: dt.datetime | None = None)
     return _audience_refusal(learner, session)
 
 
-def _overlapping(learner, session: Session, *, statuses) -> Booking | None:
-    """A booking of `learner` (in `statuses`) for another session at an overlapping time."""
+def _at_overlapping_times(learner, session: Session, *, status: str):
+    """`learner`'s bookings in `status` of other scheduled sessions overlapping `session`."""
+    return Booking.objects.filter(
+        learner=learner,
+        status=status,
+        session__status=Session.Status.SCHEDULED,
+        session__starts_at__lt=session.ends_at,
+        session__ends_at__gt=session.starts_at,
+    ).exclude(session_id=session.pk)
+
+
+def _overlapping_seat(learner, session: Session) -> Booking | None:
+    """A confirmed seat of `learner` in another session at an overlapping time.
+
+    Only seats count: a place on a waitlist does not stop a learner from
+    booking a fallback session at the same time.
+    """
     return (
-        Booking.objects.filter(
-            learner=learner,
-            status__in=statuses,
-            session__status=Session.Status.SCHEDULED,
-            session__starts_at__lt=session.ends_at,
-            session__ends_at__gt=session.starts_at,
-        )
-        .exclude(session_id=session.pk)
+        _at_overlapping_times(learner, session, status=Booking.Status.CONFIRMED)
         .select_related("session")
         .order_by("session__starts_at")
         .first()
@@ -163,13 +218,14 @@ def _session_url(session: Session) -> str:
 def booking_create(*, learner, session: Session, waitlist: bool = False) -> Booking:
     """Book a seat of `session` for `learner`, or a place on its waitlist.
 
-    Returns the booking: confirmed when a seat was free; waitlisted when the
-    session is full and `waitlist` is True. Booking again (a double click, or
+    Returns the booking: confirmed when a seat was free (always, with unlimited
+    seats); waitlisted when the session is full and `waitlist` is True. Booking again (a double click, or
     twice at once) returns the learner's existing booking; booking after a
     cancellation reuses the cancelled row with a new place in the queue.
     Raises BookingRefused when the learner is not in the session's audience,
-    the session needs no booking, is cancelled or has started, overlaps
-    another booking of the learner, or is full and `waitlist` is False.
+    the session needs no booking (a district event), is cancelled or has
+    started, overlaps a confirmed seat of the learner (a place on a waitlist
+    does not count), or is full and `waitlist` is False.
     """
     at = timeutil.now()
     with transaction.atomic():
@@ -181,7 +237,7 @@ def booking_create(*, learner, session: Session, waitlist: bool = False) -> Book
         refusal = booking_refusal(learner=learner, session=session, at=at)
         if refusal:
             raise BookingRefused(refusal)
-        clash = _overlapping(learner, session, statuses=ACTIVE)
+        clash = _overlapping_seat(learner, session)
         if clash is not None:
             raise BookingRefused(
                 _("You already booked “%(title)s” at that time (%(start)s–%(end)s).")
@@ -219,9 +275,10 @@ def booking_create(*, learner, session: Session, waitlist: bool = False) -> Book
 def booking_cancel(*, learner, booking: Booking) -> Booking:
     """Cancel `learner`'s booking (a seat or a place on the waitlist) before the session starts.
 
-    A freed seat goes at once to the first eligible learner on the waitlist.
-    Cancelling a cancelled booking changes nothing. Raises PermissionDenied if
-    the booking is someone else's and BookingRefused once the session started.
+    A freed seat goes at once to the first eligible learner on the waitlist
+    (promote_waitlist, run once the cancellation is committed). Cancelling a
+    cancelled booking changes nothing. Raises PermissionDenied if the booking
+    is someone else's and BookingRefused once the session started.
     """
     if booking.learner_id != learner.pk:
         raise PermissionDenied
@@ -237,20 +294,16 @@ def booking_cancel(*, learner, booking: Booking) -> Booking:
         )
         if freed:
             _free_seat(session.pk)
-            promote_waitlist(session=session)
         else:
             Booking.objects.filter(pk=booking.pk, status=Booking.Status.WAITLISTED).update(
                 status=Booking.Status.CANCELLED, updated_at=at
             )
-        booking.refresh_from_db()
+    if freed:
+        # After the commit, in a transaction of its own: the promotion locks
+        # waiting learners, and must not do so while holding this learner.
+        promote_waitlist(session=session)
+    booking.refresh_from_db()
     return booking
-
-
-def _still_eligible(booking: Booking) -> bool:
-    learner = booking.learner
-    if not learner.is_active:
-        return False
-    return _overlapping(learner, booking.session, statuses=[Booking.Status.CONFIRMED]) is None
 
 
 def _notify_promoted(booking: Booking) -> None:
@@ -272,63 +325,84 @@ def _notify_promoted(booking: Booking) -> None:
     )
 
 
+def _promote_one(booking: Booking, *, session: Session) -> str:
+    """Try to give `booking` (waitlisted) a seat: "promoted", "skipped" or "full"."""
+    learner = booking.learner
+    _lock_learner(learner)
+    now = timeutil.now()
+    learner.refresh_from_db(fields=["is_active"])
+    if not learner.is_active or _overlapping_seat(learner, session) is not None:
+        # No longer eligible: off the waitlist, and the next in line is asked.
+        Booking.objects.filter(pk=booking.pk, status=Booking.Status.WAITLISTED).update(
+            status=Booking.Status.CANCELLED, updated_at=now
+        )
+        return "skipped"
+    if not _take_seat(session.pk):
+        return "full"
+    changed = Booking.objects.filter(pk=booking.pk, status=Booking.Status.WAITLISTED).update(
+        status=Booking.Status.CONFIRMED, updated_at=now
+    )
+    if not changed:  # the learner left the waitlist meanwhile
+        _free_seat(session.pk)
+        return "skipped"
+    # A seat now: the learner's places on waitlists at the same time are of no use
+    # (a promotion there would skip them) and would only hold up the queue.
+    _at_overlapping_times(learner, session, status=Booking.Status.WAITLISTED).update(
+        status=Booking.Status.CANCELLED, updated_at=now
+    )
+    booking.status = Booking.Status.CONFIRMED
+    _notify_promoted(booking)
+    return "promoted"
+
+
 def promote_waitlist(*, session: Session) -> list[Booking]:
     """Give free seats of `session` to its waitlist, first queued first; returns the promoted.
 
     Anyone no longer eligible (account disabled, or now holding a confirmed
-    booking at an overlapping time) is taken off the waitlist (cancelled) and
-    skipped. Each promoted learner is notified once. Nothing happens once the
-    session has started or if it is cancelled. Call inside a transaction.
+    seat at an overlapping time) is taken off the waitlist (cancelled) and
+    skipped. A promoted learner's places on the waitlists of other sessions at
+    an overlapping time are dropped (cancelled). Each promoted learner is
+    notified once. Nothing happens once the session has started or if it is
+    cancelled. Runs in its own transaction (a savepoint inside the caller's).
     """
-    session = Session.objects.get(pk=session.pk)
-    if session.status != Session.Status.SCHEDULED or timeutil.now() >= session.starts_at:
-        return []
-    promoted: list[Booking] = []
-    seen: set[int] = set()
-    while True:
-        waiting = (
-            Booking.objects.filter(session=session, status=Booking.Status.WAITLISTED)
-            .exclude(pk__in=seen)
-            .select_related("learner", "session")
-            .order_by("queued_at", "pk")
-        )
-        if connection.features.has_select_for_update_skip_locked:
-            # Two promotions at once (two seats freed together) each take
-            # different waiting rows instead of promoting one learner twice.
-            waiting = waiting.select_for_update(skip_locked=True, of=("self",))
-        batch = list(waiting[:PROMOTION_BATCH])
-        if not batch:
-            return promoted
-        for booking in batch:
-            seen.add(booking.pk)
-            now = timeutil.now()
-            if not _still_eligible(booking):
-                Booking.objects.filter(pk=booking.pk, status=Booking.Status.WAITLISTED).update(
-                    status=Booking.Status.CANCELLED, updated_at=now
-                )
-                continue
-            if not _take_seat(session.pk):
+    with transaction.atomic():
+        # Promotions of one session queue up here (two seats freed at once go
+        # to two different learners), and take the session before any learner.
+        session = Session.objects.select_for_update().get(pk=session.pk)
+        if session.status != Session.Status.SCHEDULED or timeutil.now() >= session.starts_at:
+            return []
+        if session.capacity is not None and session.seats_taken >= session.capacity:
+            return []  # nothing free: no learner needs locking
+        promoted: list[Booking] = []
+        seen: set[int] = set()
+        while True:
+            batch = list(
+                Booking.objects.filter(session=session, status=Booking.Status.WAITLISTED)
+                .exclude(pk__in=seen)
+                .select_related("learner", "session")
+                .order_by("queued_at", "pk")[:PROMOTION_BATCH]
+            )
+            if not batch:
                 return promoted
-            changed = Booking.objects.filter(
-                pk=booking.pk, status=Booking.Status.WAITLISTED
-            ).update(status=Booking.Status.CONFIRMED, updated_at=now)
-            if not changed:
-                _free_seat(session.pk)
-                continue
-            booking.status = Booking.Status.CONFIRMED
-            _notify_promoted(booking)
-            promoted.append(booking)
+            for booking in batch:
+                seen.add(booking.pk)
+                outcome = _promote_one(booking, session=session)
+                if outcome == "full":
+                    return promoted
+                if outcome == "promoted":
+                    promoted.append(booking)
 
 
 def session_capacity_set(*, actor, session: Session, capacity: int | None) -> Session:
     """Change the number of seats (None: unlimited); raising it promotes from the waitlist.
 
     Only district administrators; raises PermissionDenied otherwise and
-    ValidationError (key "capacity") for a capacity below the seats already taken.
+    ValidationError (key "capacity") for a capacity below the seats already
+    taken, out of range, or on a district event (which has no seats).
     """
     if not user_manages_timetable(actor):
         raise PermissionDenied(_("Only district administrators change the timetable."))
-    problem = capacity_problem(capacity)
+    problem = capacity_problem(capacity, kind=session.kind)
     if problem:
         raise ValidationError({"capacity": [problem]})
     with transaction.atomic():

@@ -179,13 +179,9 @@ def course_session_add(
     ValidationError on `capacity`.
     """
     _check_actor(actor)
-    problem = capacity_problem(capacity)
+    problem = capacity_problem(capacity, kind=course.kind)
     if problem:
         raise ValidationError({"capacity": [problem]})
-    if course.kind == Kind.EVENT and capacity is not None:
-        raise ValidationError(
-            {"capacity": [_("A district event is for everyone: leave the seats empty.")]}
-        )
     if open_to_public is None:
         open_to_public = course.kind in {Kind.LECTURE, Kind.EVENT}
     grades = list(course.grades.all()) if grades is None else list(grades)

@@ -53,7 +53,7 @@ def test_it_returns_the_day_as_json_in_shanghai_time(client, clock, make_session
                 "url": f"http://testserver/sessions/{session.pk}/",
                 "seats": None,
                 "seats_left": None,
-                "booking": "not_needed",
+                "booking": "closed",
                 "hls_url": None,
             },
             {
@@ -71,7 +71,7 @@ def test_it_returns_the_day_as_json_in_shanghai_time(client, clock, make_session
                 "url": f"http://testserver/sessions/{lecture.pk}/",
                 "seats": None,
                 "seats_left": None,
-                "booking": "not_needed",
+                "booking": "closed",
                 "hls_url": None,
             },
         ],

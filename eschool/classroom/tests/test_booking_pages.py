@@ -98,6 +98,63 @@ def test_a_full_session_offers_the_waitlist(english, clock, seated, student, str
     assert "You are on the waitlist." in page(english, session)
 
 
+def test_unlimited_seats_are_booked_and_cancelled_from_the_page(
+    english, clock, make_session, student
+):
+    session = make_session(title="阅读", start="14:00", end="14:40")  # no capacity: unlimited
+    english.force_login(student)
+    html = page(english, session)
+    assert "Unlimited seats" in html
+    assert "Book a seat" in html
+
+    english.post(book_url(session))
+
+    assert Booking.objects.get(learner=student).status == Booking.Status.CONFIRMED
+    html = page(english, session)
+    assert "You have booked a seat." in html
+    assert "Cancel my booking" in html
+    timetable = english.get(reverse("classroom:my_timetable")).context["timetable"]
+    assert [b.session.title for b in timetable.upcoming] == ["阅读"]
+    english.post(reverse("classroom:booking_cancel", args=[session.pk]))
+    assert Booking.objects.get(learner=student).status == Booking.Status.CANCELLED
+
+
+def test_booked_learners_keep_their_cancel_button_when_seats_become_unlimited(
+    english, clock, seated, student, district_admin
+):
+    session = seated(capacity=2)
+    booking_create(learner=student, session=session)
+    english.force_login(district_admin)
+    english.post(reverse("classroom:session_capacity", args=[session.pk]), {"capacity": ""})
+    assert Session.objects.get(pk=session.pk).capacity is None
+
+    english.force_login(student)
+    html = page(english, session)
+
+    assert "Unlimited seats" in html
+    assert "You have booked a seat." in html
+    assert "Cancel my booking" in html
+
+
+def test_a_district_event_has_no_booking_and_no_seats_form(
+    english, clock, seated, student, district_admin
+):
+    event = seated(kind=Session.Kind.EVENT, capacity=None, title="升旗仪式")
+    english.force_login(student)
+    html = page(english, event)
+    assert "No booking needed: everyone may join this session." in html
+    assert "Book a seat" not in html
+
+    english.force_login(district_admin)
+    assert "Number of seats" not in english.get(roster_url(event)).content.decode()
+    response = english.post(
+        reverse("classroom:session_capacity", args=[event.pk]), {"capacity": "50"}
+    )
+    assert response.status_code == 400
+    assert "A district event is for everyone: leave the seats empty." in (response.content.decode())
+    assert Session.objects.get(pk=event.pk).capacity is None
+
+
 def test_a_refusal_shows_next_to_the_button_once(english, clock, seated, student, stranger):
     session = seated(capacity=1)
     booking_create(learner=stranger, session=session)
@@ -355,22 +412,26 @@ def test_the_json_timetable_gives_seats_and_booking_state(
         open_.title: (30, 29, "open"),
         full.title: (1, 0, "full"),
         cancelled.title: (2, 2, "closed"),
-        event.title: (2, 2, "not_needed"),
-        unlimited.title: (None, None, "not_needed"),
+        # An event has no seats, whatever its row says; unlimited seats are booked.
+        event.title: (None, None, "not_needed"),
+        unlimited.title: (None, None, "open"),
     }
 
 
 def test_a_teachers_timetable_is_the_sessions_they_give_with_their_rosters(
-    english, clock, seated, teacher, student
+    english, clock, seated, make_session, teacher, student
 ):
     taught = seated(title="分数的加减", start="14:00", end="14:40", capacity=30, teacher=teacher)
+    unlimited = make_session(title="阅读", start="15:00", end="15:40", teacher=teacher)
     booking_create(learner=student, session=taught)
+    booking_create(learner=student, session=unlimited)
     english.force_login(teacher)
 
     response = english.get(reverse("classroom:my_timetable"))
 
     html = response.content.decode()
-    assert [s.title for s in response.context["taught"]] == ["分数的加减"]
+    assert [s.title for s in response.context["taught"]] == ["分数的加减", "阅读"]
     assert "Roster: 1 / 30 booked" in html
+    assert "Roster: 1 booked" in html
     assert reverse("classroom:roster", args=[taught.pk]) in html
     assert reverse("classroom:my_calendar") in html

@@ -8,8 +8,11 @@ from django.utils import translation
 
 from eschool.accounts.models import Guardianship
 from eschool.classroom.models import Booking, Session
+from eschool.classroom.services import session_update
 from eschool.classroom.services.booking import (
     BookingRefused,
+    _audience_refusal,
+    audience_filter,
     booking_cancel,
     booking_create,
     promote_waitlist,
@@ -105,12 +108,54 @@ def test_a_teacher_with_a_child_counts_as_a_parent(clock, seated, teacher, stude
     assert refusal(teacher, lesson) == "Only learners book sessions."
 
 
-def test_events_and_unlimited_sessions_need_no_booking(clock, seated, make_session, student):
-    event = seated(kind=Session.Kind.EVENT, start="08:00", end="08:30", capacity=None)
-    unlimited = make_session(start="15:00", end="15:40")
+def test_district_events_need_no_booking(clock, seated, student):
+    event = seated(kind=Session.Kind.EVENT, start="15:00", end="15:30", capacity=None)
 
     assert refusal(student, event) == "No booking needed: everyone may join this session."
-    assert refusal(student, unlimited) == "No booking needed: everyone may join this session."
+    assert Booking.objects.count() == 0
+
+
+def test_unlimited_seats_are_booked_without_a_limit_or_a_waitlist(
+    clock, make_session, school_a, student
+):
+    session = make_session(start="15:00", end="15:40")  # capacity None: unlimited
+    others = [make_student(f"0070{n}", f"学生{n}", school=school_a) for n in range(3)]
+
+    bookings = [booking_create(learner=learner, session=session) for learner in [student, *others]]
+    again = booking_create(learner=student, session=session, waitlist=True)
+
+    assert [b.status for b in bookings] == ["confirmed"] * 4
+    assert again.pk == bookings[0].pk
+    assert (seats(session), Booking.objects.filter(session=session).count()) == (4, 4)
+    cancelled = booking_cancel(learner=student, booking=bookings[0])
+    assert cancelled.status == Booking.Status.CANCELLED
+    assert seats(session) == 3
+
+
+def test_the_audience_filter_follows_the_booking_rule(clock, seated, personas):
+    sessions = {
+        "七年级": seated(grades=["七年级"]),
+        "八年级": seated(grades=["八年级"], start="15:00", end="15:40"),
+        "初中": seated(grades=[], start="16:00", end="16:40"),
+        "小学": seated(grades=[], stage=Stage.PRIMARY, start="17:00", end="17:40"),
+        "公开": seated(grades=["九年级"], open_to_public=True, start="18:00", end="18:40"),
+        "育儿": seated(kind=Session.Kind.PARENTING, subject=None, start="20:00", end="20:30"),
+    }
+    audiences = {}
+    for name, user in personas.items():
+        in_filter = set(Session.objects.filter(audience_filter(user)).values_list("pk", flat=True))
+        by_rule = {label for label, s in sessions.items() if _audience_refusal(user, s) is None}
+        assert {label for label, s in sessions.items() if s.pk in in_filter} == by_rule, name
+        audiences[name] = sorted(by_rule)
+    assert audiences == {
+        "district_admin": [],
+        "school_admin": [],
+        "teacher": [],
+        "student": ["七年级", "公开", "初中"],
+        "parent": ["育儿"],
+        "stranger": ["七年级", "公开", "初中"],
+        "outside_learner": ["公开"],
+    }
 
 
 def test_a_cancelled_session_is_refused(clock, seated, student):
@@ -151,13 +196,36 @@ def test_a_learner_cannot_book_two_overlapping_sessions(clock, seated, student):
     assert seats(overlapping) == 0
 
 
-def test_a_waitlisted_session_counts_as_an_overlap(clock, seated, student, stranger):
+def test_a_place_on_a_waitlist_does_not_stop_a_fallback_booking(
+    clock, seated, school_a, student, stranger
+):
     full = seated(title="语文", start="14:00", end="14:40", capacity=1)
     booking_create(learner=stranger, session=full)
     booking_create(learner=student, session=full, waitlist=True)
-    other = seated(title="英语", start="14:20", end="15:00")
+    other_full = seated(title="美术", start="14:10", end="14:50", capacity=1)
+    booking_create(learner=make_student("00701", "李四", school=school_a), session=other_full)
+    fallback = seated(title="英语", start="14:20", end="15:00")
 
-    assert refusal(student, other) == "You already booked “语文” at that time (14:00–14:40)."
+    # A second waitlist at the same time, and a seat at the same time: both allowed.
+    assert booking_create(learner=student, session=other_full, waitlist=True).status == (
+        Booking.Status.WAITLISTED
+    )
+    assert booking_create(learner=student, session=fallback).status == Booking.Status.CONFIRMED
+    assert dict(
+        Booking.objects.filter(learner=student).values_list("session__title", "status")
+    ) == {"语文": "waitlisted", "美术": "waitlisted", "英语": "confirmed"}
+
+
+def test_a_seat_stops_joining_an_overlapping_waitlist(clock, seated, student, stranger):
+    mine = seated(title="语文", start="14:00", end="14:40")
+    booking_create(learner=student, session=mine)
+    full = seated(title="英语", start="14:20", end="15:00", capacity=1)
+    booking_create(learner=stranger, session=full)
+
+    message = refusal(student, full, waitlist=True)
+
+    assert message == "You already booked “语文” at that time (14:00–14:40)."
+    assert not Booking.objects.filter(learner=student, session=full).exists()
 
 
 def test_a_cancelled_session_does_not_block_an_overlapping_one(clock, seated, student):
@@ -324,6 +392,89 @@ def test_raising_the_capacity_promotes_in_queue_order(
     assert Notification.objects.filter(key__startswith="promoted:").count() == 2
 
 
+def test_a_promoted_learner_leaves_their_other_waitlists_at_that_time(
+    clock, seated, school_a, student, stranger
+):
+    first = seated(title="语文", start="14:00", end="14:40", capacity=1)
+    second = seated(title="英语", start="14:20", end="15:00", capacity=1)
+    later = seated(title="物理", start="16:00", end="16:40", capacity=1)
+    holders = [make_student(f"0050{n}", f"占座{n}", school=school_a) for n in range(3)]
+    seat_of_first = booking_create(learner=holders[0], session=first)
+    seat_of_second = booking_create(learner=holders[1], session=second)
+    booking_create(learner=holders[2], session=later)
+    for session in (first, second, later):
+        booking_create(learner=student, session=session, waitlist=True)
+    clock.set(shanghai(TODAY, "10:05"))
+    booking_create(learner=stranger, session=second, waitlist=True)
+
+    booking_cancel(learner=holders[0], booking=seat_of_first)
+
+    assert dict(
+        Booking.objects.filter(learner=student).values_list("session__title", "status")
+    ) == {"语文": "confirmed", "英语": "cancelled", "物理": "waitlisted"}
+    # The next seat of 英语 goes to the one still waiting for it.
+    booking_cancel(learner=holders[1], booking=seat_of_second)
+    assert Booking.objects.get(learner=stranger, session=second).status == "confirmed"
+    assert (seats(first), seats(second), seats(later)) == (1, 1, 1)
+
+
+def test_unlimited_seats_promote_the_whole_waitlist(
+    clock, seated, school_a, student, district_admin
+):
+    session = seated(capacity=1)
+    booking_create(learner=student, session=session)
+    waiting = [make_student(f"0040{n}", f"学生{n}", school=school_a) for n in range(3)]
+    for learner in waiting:
+        booking_create(learner=learner, session=session, waitlist=True)
+
+    session_capacity_set(actor=district_admin, session=session, capacity=None)
+
+    assert (
+        list(Booking.objects.filter(session=session).values_list("status", flat=True))
+        == ["confirmed"] * 4
+    )
+    assert seats(session) == 4
+    assert Notification.objects.filter(key__startswith="promoted:").count() == 3
+
+
+def test_a_district_event_gets_no_seats(clock, seated, district_admin):
+    event = seated(kind=Session.Kind.EVENT, capacity=None)
+
+    with pytest.raises(ValidationError) as refused:
+        session_capacity_set(actor=district_admin, session=event, capacity=100)
+
+    assert refused.value.message_dict == {
+        "capacity": ["A district event is for everyone: leave the seats empty."]
+    }
+    assert Session.objects.get(pk=event.pk).capacity is None
+
+
+def test_a_session_with_seats_does_not_become_an_event(clock, seated, district_admin):
+    session = seated(capacity=30)
+    fields = {
+        "starts_at": session.starts_at,
+        "ends_at": session.ends_at,
+        "stage": session.stage,
+        "grades": list(session.grades.all()),
+        "title": session.title,
+        "subject": session.subject,
+        "teacher": None,
+        "description": "",
+    }
+
+    with pytest.raises(ValidationError) as refused:
+        session_update(actor=district_admin, session=session, kind=Session.Kind.EVENT, **fields)
+
+    assert refused.value.message_dict == {
+        "kind": ["A district event has no seats: first set this session's seats to unlimited."]
+    }
+    assert Session.objects.get(pk=session.pk).kind == Session.Kind.CLASS
+    session_capacity_set(actor=district_admin, session=session, capacity=None)
+    session.refresh_from_db()
+    event = session_update(actor=district_admin, session=session, kind=Session.Kind.EVENT, **fields)
+    assert (event.kind, event.capacity) == ("event", None)
+
+
 def test_the_capacity_cannot_go_below_the_seats_taken(
     clock, seated, student, school_a, district_admin
 ):
@@ -399,6 +550,14 @@ def test_reminders_go_once_ten_minutes_before(clock, seated, school_a, student, 
         "Starting in 10 minutes: 分数的加减",
         "分数的加减 starts at 14:00.",
     )
+
+
+def test_unlimited_seats_are_reminded_too(clock, make_session, student):
+    session = make_session(start="14:00", end="14:40")
+    booking_create(learner=student, session=session)
+
+    assert reminders_send(at=shanghai(TODAY, "13:50")) == 1
+    assert list(Notification.objects.values_list("key", flat=True)) == [f"reminder:{session.pk}"]
 
 
 def test_reminders_skip_started_sessions_and_disabled_accounts(clock, seated, student, stranger):

@@ -174,3 +174,40 @@ def test_a_disabled_account_has_no_feed(client, clock, student):
     student.is_active = False
     student.save(update_fields=["is_active"])
     assert client.get(f"/calendar/{token}.ics").status_code == 404
+
+
+def test_a_private_feed_has_the_notices_as_all_day_events(
+    client, clock, make_session, district_admin, student, teacher
+):
+    session = make_session(title="我的课", start="08:00", end="08:40")
+    book(session, student)
+    holiday = day_notice_add(actor=district_admin, day=TODAY, title="元旦放假")
+    long_ago = day_notice_add(actor=district_admin, day=TODAY - dt.timedelta(days=61), title="旧")
+    exam = day_notice_add(actor=district_admin, day=TOMORROW, title="期末考试", no_classes=True)
+
+    # Tomorrow is not published yet at 10:00: its notice waits, like its timetable.
+    assert list(events(feed_of(client, student))) == [
+        f"notice-{holiday.pk}@eschool",
+        f"session-{session.pk}@eschool",
+    ]
+    day_publish(day=TOMORROW, actor=district_admin)
+    for person in (student, teacher):
+        found = events(feed_of(client, person))
+        assert f"notice-{long_ago.pk}@eschool" not in found
+        event = found[f"notice-{exam.pk}@eschool"]
+        assert event.decoded("DTSTART") == dt.date(2026, 12, 8)
+        assert event.decoded("DTEND") == dt.date(2026, 12, 9)
+        assert not isinstance(event.decoded("DTSTART"), dt.datetime)
+        assert str(event["SUMMARY"]) == "期末考试"
+    token = CalendarFeed.objects.get(user=student).token
+    text = client.get(f"/calendar/{token}.ics").content.decode()
+    assert "DTSTART;VALUE=DATE:20261207\r\nDTEND;VALUE=DATE:20261208\r\n" in text
+
+
+def test_a_booking_with_unlimited_seats_is_in_the_feed(client, clock, make_session, student):
+    from eschool.classroom.services.booking import booking_create
+
+    session = make_session(title="阅读", start="14:00", end="14:40")  # capacity None
+    booking_create(learner=student, session=session)
+
+    assert list(events(feed_of(client, student))) == [f"session-{session.pk}@eschool"]

@@ -3,12 +3,14 @@
 from urllib.parse import quote
 
 import pytest
+from django.db import connection
 
 from eschool.classroom.models import Booking
 from eschool.classroom.services import courses as course_services
 from eschool.core.tests.test_uploads import PDF_BYTES
 from eschool.org.models import Grade, Stage
 
+from .booking_helpers import make_student
 from .conftest import TODAY, shanghai
 from .courses_helpers import add_episode, add_material, book, lecture_series, use_tmp_storage
 
@@ -60,6 +62,17 @@ def test_a_district_admin_downloads_a_material_as_an_attachment(
     )
 
 
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_download_gives_its_database_connection_back_before_streaming(
+    client, clock, district_admin, class_course
+):
+    response = download(client, district_admin, class_course[2])
+
+    # Closed before the first byte goes out: a slow phone does not hold it.
+    assert connection.connection is None
+    assert b"".join(response.streaming_content) == PDF_BYTES
+
+
 def test_the_teacher_of_a_session_of_the_course_downloads(client, clock, teacher, class_course):
     assert download(client, teacher, class_course[2]).status_code == 200
 
@@ -81,9 +94,28 @@ def test_a_waitlisted_or_cancelled_booking_is_not_enough(
     assert download(client, student, material).status_code == 404
 
 
-@pytest.mark.parametrize(
-    "persona", ["school_admin", "student", "parent", "stranger", "outside_learner"]
-)
+@pytest.fixture
+def eighth_grader(school_a):
+    return make_student("00801", "赵六", school=school_a, grade_level=8)
+
+
+@pytest.mark.parametrize("persona", ["student", "stranger"])
+def test_students_of_the_sessions_grade_download_once_it_has_ended(
+    request, client, clock, class_course, persona
+):
+    _course, _session, material = class_course
+    user = request.getfixturevalue(persona)  # 七年级, of either school, without a booking
+    clock.set(shanghai(TODAY, "19:44"))
+    assert download(client, user, material).status_code == 404
+
+    clock.set(shanghai(TODAY, "19:45"))  # the session has ended
+    response = download(client, user, material)
+
+    assert response.status_code == 200
+    assert b"".join(response.streaming_content) == PDF_BYTES
+
+
+@pytest.mark.parametrize("persona", ["school_admin", "parent", "outside_learner", "eighth_grader"])
 def test_others_get_not_found_before_and_after_a_district_session(
     request, client, clock, class_course, persona
 ):
@@ -91,11 +123,52 @@ def test_others_get_not_found_before_and_after_a_district_session(
     user = request.getfixturevalue(persona)
     assert download(client, user, material).status_code == 404
 
-    clock.set(shanghai(TODAY, "21:00"))  # the session has ended; it was not open to the public
+    clock.set(shanghai(TODAY, "21:00"))  # ended; not for their grade, not open to the public
     response = download(client, user, material)
 
     assert response.status_code == 404
     assert b"%PDF" not in response.content
+
+
+def test_a_cancelled_session_opens_nothing_to_its_grade(
+    client, clock, district_admin, student, class_course
+):
+    _course, session, material = class_course
+    from eschool.classroom.services import session_cancel
+
+    session_cancel(actor=district_admin, session=session, reason="停电")
+    clock.set(shanghai(TODAY, "21:00"))
+
+    assert download(client, student, material).status_code == 404
+
+
+@pytest.fixture
+def parenting_course(district_admin):
+    """A parenting course for 小班, its session at 20:00–20:30 today."""
+    course = course_services.course_create(
+        actor=district_admin,
+        kind="parenting",
+        title="如何陪孩子读绘本",
+        stage=Stage.KINDERGARTEN,
+        grades=[Grade.objects.get(level=-2)],
+    )
+    add_episode(district_admin, course, start="20:00", end="20:30")
+    return add_material(district_admin, course, title="绘本书单")
+
+
+@pytest.mark.parametrize(
+    ("persona", "status"),
+    [("parent", 200), ("student", 404), ("teacher", 404), ("outside_learner", 404)],
+)
+def test_parents_download_a_parenting_courses_materials_once_it_has_ended(
+    request, client, clock, parenting_course, persona, status
+):
+    user = request.getfixturevalue(persona)
+    assert download(client, user, parenting_course).status_code == 404
+
+    clock.set(shanghai(TODAY, "20:30"))
+
+    assert download(client, user, parenting_course).status_code == status
 
 
 def test_a_booking_of_another_courses_session_is_not_enough(
@@ -117,6 +190,7 @@ def test_anyone_logged_in_downloads_once_a_public_session_has_ended(
     clock.set(shanghai(TODAY, "19:44"))
     assert download(client, outside_learner, material).status_code == 404
     clock.set(shanghai(TODAY, "19:45"))
+    # The series is for 九年级: these two are not of its grade, but it was open to all.
     assert download(client, outside_learner, material).status_code == 200
     assert download(client, stranger, material).status_code == 200
 

@@ -6,6 +6,7 @@ from pathlib import PurePath
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
+from django.db import connection
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -17,7 +18,7 @@ from eschool.classroom.forms import GradeChoiceField, SessionForm
 from eschool.classroom.models import Course, Kind, Material, Speaker
 from eschool.classroom.selectors import courses as course_selectors
 from eschool.classroom.services import courses as course_services
-from eschool.classroom.services.booking import MAX_SEATS
+from eschool.classroom.services.booking import MAX_SEATS, capacity_problem
 from eschool.classroom.views import _public_cache, call_service, district_admin_required
 from eschool.core import timeutil
 from eschool.org.importing.export import content_disposition
@@ -117,6 +118,17 @@ class CourseSessionForm(SessionForm):
     open_to_public = forms.BooleanField(
         label=gettext_lazy("Open to outside learners"), required=False
     )
+
+    def __init__(self, *args, course: Course, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.course = course
+
+    def clean_capacity(self):
+        capacity = self.cleaned_data["capacity"]
+        problem = capacity_problem(capacity, kind=self.course.kind)
+        if problem:
+            raise forms.ValidationError(problem)
+        return capacity
 
     def service_arguments(self) -> dict:
         starts_at, ends_at = self.moments()
@@ -261,6 +273,11 @@ def material_download(request, pk: int):
     response["Content-Length"] = str(material.size)
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-store"
+    # The file may take minutes to reach a phone: its database connection goes back
+    # now, not when the last byte is sent (eschool.core.request_line). Not inside a
+    # transaction (a test's), which closing would end.
+    if not connection.in_atomic_block:
+        connection.close()
     return response
 
 
@@ -329,7 +346,7 @@ def course_edit(request, pk: int):
 def course_session_new(request, pk: int):
     course = _managed_course(pk)
     if request.method == "POST":
-        form = CourseSessionForm(request.POST)
+        form = CourseSessionForm(request.POST, course=course)
         if form.is_valid():
             session = call_service(
                 form,
@@ -347,11 +364,12 @@ def course_session_new(request, pk: int):
         except ValueError:
             initial_day = timeutil.today() + dt.timedelta(days=1)
         form = CourseSessionForm(
+            course=course,
             initial={
                 "title": course.title,
                 "date": initial_day,
                 "open_to_public": course.kind in {Kind.LECTURE, Kind.EVENT},
-            }
+            },
         )
     return render(request, "classroom/course_session_form.html", {"form": form, "course": course})
 

@@ -204,6 +204,7 @@ def calendar_feed(request, token: str):
     data = sharing.calendar_ics(
         name=_("My eSchool timetable"),
         sessions=sharing.sessions_for_calendar(feed.user),
+        notices=sharing.notices_for_calendar(),
         session_url=_session_url(request),
     )
     return _ics_response(data, filename="eschool.ics")
