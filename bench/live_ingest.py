@@ -10,7 +10,7 @@ CBR, a keyframe every 2 s, Opus sound), then:
    veryfast, what the design avoids) on a part of it.
 2. CPU, OBS path: the same pictures as OBS sends them (FLV: the H.264 copied, AAC sound),
    pushed at real-time pace by another process into nginx-rtmp started by tools/rtmp-dev (the
-   shipped deploy/nginx/rtmp.conf; a stub answers its callbacks), and pulled with
+   shipped deploy/nginx/rtmp.conf; a stub answers its callbacks; ingest.push_as_obs), and pulled with
    ingest_stream exactly as eschool/live/rtmp.py's puller does (its options). The puller
    thread's CPU seconds per minute of broadcast (it reads the stream as it comes, so this
    includes waiting on the socket), and nginx's. Skipped, with the reason printed, where
@@ -50,25 +50,6 @@ WIDTH, HEIGHT, FPS = 1280, 720, 30
 BIT_RATE = 2_500_000
 CHUNK_SECONDS = 1.0
 RTMP_MODULE = Path("/usr/lib/nginx/modules/ngx_rtmp_module.so")
-
-# Sends a file to an RTMP server as OBS would: FLV, H.264 + AAC copied, at real-time pace.
-# A process of its own, as OBS is (PyAV keeps Python's lock while nginx accepts the publish).
-PUSH = """
-import sys, time
-import av
-source, url = sys.argv[1], sys.argv[2]
-with av.open(source) as original, av.open(url, "w", format="flv") as out:
-    streams = {s.index: out.add_stream_from_template(s) for s in original.streams}
-    started = time.monotonic()
-    for packet in original.demux():
-        if packet.dts is None:
-            continue
-        due = started + float(packet.dts * packet.time_base) - time.monotonic()
-        if due > 0:
-            time.sleep(due)
-        packet.stream = streams[packet.stream.index]
-        out.mux(packet)
-"""
 
 
 def set_up(folder: Path) -> None:
@@ -243,9 +224,9 @@ def obs_path(source: Path, seconds: float, folder: Path) -> dict | str:
         nginx_pids = _nginx_processes(nginx.pid)
         nginx_before = _cpu_seconds(nginx_pids)
         started = time.monotonic()
-        subprocess.run(
-            [sys.executable, "-c", PUSH, str(source), url], check=True, timeout=seconds + 60
-        )
+        pushed = ingest.push_as_obs(source, url, timeout=seconds + 60)
+        if pushed.returncode:
+            return f"the push failed: {pushed.stdout}{pushed.stderr}"
         puller.join(timeout=60)
         elapsed = time.monotonic() - started
         nginx_cpu = _cpu_seconds(nginx_pids) - nginx_before

@@ -10,9 +10,10 @@ the broadcast cleanly, or goes on with the camera when it was inset.
 """
 
 import datetime as dt
+from dataclasses import dataclass
 
 import pytest
-from playwright.sync_api import expect
+from playwright.sync_api import Locator, Page, expect
 
 from eschool.classroom.models import Booking, Session
 from eschool.core import timeutil
@@ -111,18 +112,37 @@ def student_phone(chromium, base_url: str, url: str):
     return context, phone
 
 
-def test_a_teacher_goes_live_a_student_watches_then_seeks_the_replay(
-    asgi_server, chromium, camera_browser, media_root, teacher, student
-):
+@dataclass
+class OnAir:
+    session: Session
+    desk: Page  # the teacher's page, broadcasting
+    panel: Locator  # its go-live panel
+    phone: Page  # a student's page, with a booked seat
+    contexts: list
+
+    def close(self) -> None:
+        for context in self.contexts:
+            context.close()
+
+
+def on_air_with_a_student(asgi_server, chromium, camera_browser, teacher, student) -> OnAir:
+    """A class going on now, live from the teacher's camera (2 segments sent), and the page
+    of a student who booked a seat."""
     session = class_starting_now(teacher, student)
     url = f"{asgi_server}/sessions/{session.pk}/"
-
     teacher_context, desk = teacher_page(camera_browser, asgi_server, url)
     panel = go_live(desk)
     segments_reach(desk, 2)
-    assert Broadcast.objects.get(session=session).status == Broadcast.Status.LIVE
-
     phone_context, phone = student_phone(chromium, asgi_server, url)
+    return OnAir(session, desk, panel, phone, [phone_context, teacher_context])
+
+
+def test_a_teacher_goes_live_a_student_watches_then_seeks_the_replay(
+    asgi_server, chromium, camera_browser, media_root, teacher, student
+):
+    live = on_air_with_a_student(asgi_server, chromium, camera_browser, teacher, student)
+    session, desk, panel, phone = live.session, live.desk, live.panel, live.phone
+    assert Broadcast.objects.get(session=session).status == Broadcast.Status.LIVE
     expect(phone.locator(".live-badge")).to_be_visible()
     assert phone.locator("#live video").get_attribute("data-mode") == "live"
     # The player starts by itself (muted if the browser insists); the video moves.
@@ -167,8 +187,7 @@ def test_a_teacher_goes_live_a_student_watches_then_seeks_the_replay(
     target = round(length / 2, 1)
     phone.evaluate(f"{VIDEO}.currentTime = {target}")
     phone.wait_for_function(f"{VIDEO}.currentTime >= {target + 0.5}")  # jumped, and plays on
-    phone_context.close()
-    teacher_context.close()
+    live.close()
 
 
 def test_a_student_goes_on_watching_when_the_teacher_stops_and_goes_live_again(
@@ -176,12 +195,8 @@ def test_a_student_goes_on_watching_when_the_teacher_stops_and_goes_live_again(
 ):
     # As when OBS's line drops (publish-done closes the playlist) and OBS comes back: the same
     # playlist closes with ENDLIST, then goes on after a discontinuity on the same URL.
-    session = class_starting_now(teacher, student)
-    url = f"{asgi_server}/sessions/{session.pk}/"
-    teacher_context, desk = teacher_page(camera_browser, asgi_server, url)
-    panel = go_live(desk)
-    segments_reach(desk, 2)
-    phone_context, phone = student_phone(chromium, asgi_server, url)
+    live = on_air_with_a_student(asgi_server, chromium, camera_browser, teacher, student)
+    session, desk, panel, phone = live.session, live.desk, live.panel, live.phone
     phone.wait_for_function(f"{VIDEO}.currentTime > 0.5")
 
     panel.get_by_role("button", name=in_chinese("End broadcast")).click()
@@ -210,8 +225,7 @@ def test_a_student_goes_on_watching_when_the_teacher_stops_and_goes_live_again(
     assert playlist.ended and playlist.playlist_type == "VOD"
     assert [s.discontinuity for s in playlist.segments].count(True) == 1
     assert playlist.segments[len(first_part.segments)].discontinuity
-    phone_context.close()
-    teacher_context.close()
+    live.close()
 
 
 # Remembers each screen the page shares, so the test can stop sharing it as the browser's own

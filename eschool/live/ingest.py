@@ -22,6 +22,8 @@ import fcntl
 import logging
 import math
 import re
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -700,6 +702,44 @@ def browser_recording(
                 for out_packet in stream.encode(None):
                     out.mux(out_packet)
     return b"".join(sink.parts)
+
+
+# What OBS sends, for tests and the bench: a file's H.264 + AAC copied into FLV over RTMP at
+# real-time pace (a packet leaves when its moment comes). Run in a process of its own, as OBS
+# is: PyAV keeps Python's lock while it waits for nginx to accept the publish, and nginx waits
+# for the app's answer. Exit status 3: nginx refused the stream.
+PUSH_AS_OBS = """
+import sys, time
+import av
+source, url = sys.argv[1], sys.argv[2]
+try:
+    with av.open(source) as original, av.open(url, "w", format="flv") as out:
+        streams = {s.index: out.add_stream_from_template(s) for s in original.streams}
+        started = time.monotonic()
+        for packet in original.demux():
+            if packet.dts is None:
+                continue
+            due = started + float(packet.dts * packet.time_base) - time.monotonic()
+            if due > 0:
+                time.sleep(due)
+            packet.stream = streams[packet.stream.index]
+            out.mux(packet)
+except av.FFmpegError as error:
+    print(f"refused: {error}")
+    sys.exit(3)
+"""
+
+
+def push_as_obs(
+    source: str | Path, url: str, *, timeout: float = 60
+) -> subprocess.CompletedProcess:
+    """Push `source` to `url` as OBS would (PUSH_AS_OBS), in another process; waits for it."""
+    return subprocess.run(
+        [sys.executable, "-c", PUSH_AS_OBS, str(source), url],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
 
 
 def chunks(data: bytes, count: int) -> list[bytes]:

@@ -106,6 +106,15 @@ async def go_live(communicator, mime=WEBM):
     assert accepted == {"type": "live", "hls_url": f"/media/{path}"}
 
 
+async def start_refused(session, user) -> tuple[dict, dict]:
+    """A "start" the server refuses: its error frame (in English) and how it closed."""
+    socket = await opened(session, user, language="en")
+    await socket.send_json_to({"type": "start", "mime": WEBM})
+    refused = await socket.receive_json_from(timeout=10)
+    closed = await socket.receive_output(timeout=10)
+    return refused, closed
+
+
 async def send_media(communicator, data: bytes, pieces: int = 9):
     for chunk in ingest.chunks(data, pieces):
         await communicator.send_to(bytes_data=chunk)
@@ -283,15 +292,8 @@ def test_the_refusal_is_in_chinese_by_default(media, session, student, during):
 def test_going_live_outside_the_window_is_refused_with_a_message(
     media, session, teacher, moment, message
 ):
-    async def scenario():
-        socket = await opened(session, teacher, language="en")
-        await socket.send_json_to({"type": "start", "mime": WEBM})
-        refused = await socket.receive_json_from(timeout=10)
-        closed = await socket.receive_output(timeout=10)
-        return refused, closed
-
     with timeutil.frozen_at(timeutil.at_local(DAY, moment)):
-        refused, closed = async_to_sync(scenario)()
+        refused, closed = async_to_sync(start_refused)(session, teacher)
 
     assert refused == {"type": "error", "message": message}
     assert closed["code"] == 4403
@@ -438,15 +440,8 @@ def test_a_browser_start_while_obs_is_live_is_refused_and_obs_goes_on(
     broadcast = services.broadcast_begin(actor=None, session=session, source="rtmp")
     before = Broadcast.objects.values().get(pk=broadcast.pk)
 
-    async def scenario():
-        socket = await opened(session, teacher, language="en")
-        await socket.send_json_to({"type": "start", "mime": WEBM})
-        refused = await socket.receive_json_from(timeout=10)
-        closed = await socket.receive_output(timeout=10)
-        return refused, closed
-
     with ingest.playlist_lock(services.live_dir(broadcast)):  # OBS's puller is writing
-        refused, closed = async_to_sync(scenario)()
+        refused, closed = async_to_sync(start_refused)(session, teacher)
         assert Broadcast.objects.values().get(pk=broadcast.pk) == before  # nothing changed
         # nginx's next check keeps OBS on the air (it would drop a broadcast no longer OBS's).
         update = client.post("/rtmp/update/", nginx_form("update_publish", broadcast.stream_key))

@@ -12,7 +12,6 @@ import re
 import shutil
 import socket
 import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -386,36 +385,8 @@ def nginx_rtmp(folders, live_server, settings):
         print((folders / "nginx.log").read_text(errors="replace")[-2000:])
 
 
-# Sends a file to an RTMP server as OBS would: FLV, H.264 + AAC copied, at real-time pace
-# (the stream is live: a packet leaves when its moment comes). It runs in a process of its own,
-# as OBS does: PyAV keeps Python's lock while it waits for nginx to accept the publish, and
-# nginx waits for the app's answer, which the live server (a thread of this process) gives.
-PUSH = """
-import sys, time
-import av
-source, url = sys.argv[1], sys.argv[2]
-try:
-    with av.open(source) as original, av.open(url, "w", format="flv") as out:
-        streams = {s.index: out.add_stream_from_template(s) for s in original.streams}
-        started = time.monotonic()
-        for packet in original.demux():
-            if packet.dts is None:
-                continue
-            due = started + float(packet.dts * packet.time_base) - time.monotonic()
-            if due > 0:
-                time.sleep(due)
-            packet.stream = streams[packet.stream.index]
-            out.mux(packet)
-except av.FFmpegError as error:
-    print(f"refused: {error}")
-    sys.exit(3)
-"""
-
-
 def push(source: Path, url: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-c", PUSH, str(source), url], capture_output=True, text=True, timeout=60
-    )
+    return ingest.push_as_obs(source, url)
 
 
 def decode_segment(path: Path) -> tuple[list[float], int]:
