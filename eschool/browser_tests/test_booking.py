@@ -133,3 +133,26 @@ def test_book_cancel_waitlist_promotion_and_the_parents_view(
     expect(page.get_by_role("heading", level=1)).to_have_text(child_timetable)
     expect(page.get_by_role("link", name=TITLE)).to_be_visible()
     assert_no_horizontal_scroll(page)
+
+
+def test_a_session_with_unlimited_seats_is_booked_shown_and_cancelled(
+    phone_page, live_server, session, student
+):
+    Session.objects.filter(pk=session.pk).update(capacity=None)  # unlimited seats
+    page = phone_page
+
+    log_in(page, live_server, "00123")
+    open_session(page, live_server, session)
+    page.get_by_role("button", name=in_chinese("Book a seat")).click()
+    expect(page.locator(".booking-state")).to_have_text(in_chinese("You have booked a seat."))
+    assert Booking.objects.get(learner=student).status == Booking.Status.CONFIRMED
+    page.locator("#booking").get_by_role("link", name=in_chinese("My timetable")).click()
+    expect(page.get_by_role("link", name=TITLE)).to_be_visible()
+    expect(page.locator(".badge.booked")).to_have_text(in_chinese("Booked"))
+
+    page.get_by_role("link", name=TITLE).click()
+    page.get_by_role("button", name=in_chinese("Cancel my booking")).click()
+    expect(page.locator(".messages")).to_contain_text(in_chinese("Your booking is cancelled."))
+    expect(page.get_by_role("button", name=in_chinese("Book a seat"))).to_be_visible()
+    assert Booking.objects.get(learner=student).status == Booking.Status.CANCELLED
+    assert_no_horizontal_scroll(page)
