@@ -26,14 +26,19 @@ def start_server(
     app: tuple[str, ...] = ("config.asgi:application",),
     workers: int = 1,
     extra: tuple[str, ...] = (),
+    stderr=None,
 ) -> subprocess.Popen:
-    """Start uvicorn on 127.0.0.1:`port` and return once /healthz answers 200 (30 s at most)."""
+    """Start uvicorn on 127.0.0.1:`port` and return once /healthz answers 200 (30 s at most).
+
+    `stderr` (a file) receives the server's log, to be read afterwards; by default it is ours.
+    """
     server = subprocess.Popen(
         [sys.executable, "-m", "uvicorn", *app]
         + ["--host", "127.0.0.1", "--port", str(port), "--workers", str(workers)]
         + ["--lifespan", "off", "--log-level", "warning", "--no-access-log", *extra],
         cwd=ROOT,
         env=env,
+        stderr=stderr,
     )
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
