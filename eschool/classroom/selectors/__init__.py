@@ -7,11 +7,14 @@ including today is public. Administrators see unpublished days too.
 """
 
 import datetime as dt
+import os
+import threading
 import uuid
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import cache, caches
+from django.core.cache.backends.locmem import LocMemCache
 from django.db.models import Prefetch, QuerySet
 
 from eschool.accounts.models import Role
@@ -23,6 +26,9 @@ from eschool.org.models import Grade, Stage
 # services.timetable_changed(). A version is a fresh random token, never a
 # counter, so a key that was evicted can never bring an old page back.
 VERSION_KEY = "classroom:timetable:version:{day}"
+# Where each process has a cache of its own: the file in ESCHOOL_DATA_DIR that every
+# timetable change replaces (a new file renamed over the old) once it commits.
+REVISION_FILE = "timetable-revision"
 
 
 def publication_moment(day: dt.date) -> dt.datetime:
@@ -157,13 +163,80 @@ def group_by_stage_and_grade(sessions: list[Session]) -> list[StageGroup]:
 
 
 def timetable_version(day: dt.date) -> str:
-    """The current version token of `day`'s timetable in the cache."""
+    """The current version of `day`'s timetable: what the keys of its cached pages carry.
+
+    A token in the cache, which timetable_changed() replaces; where each process
+    has a cache of its own, followed by the timetable's revision (a file all the
+    processes read, see timetable_revision), so that other processes' changes
+    count too.
+    """
     key = VERSION_KEY.format(day=day.isoformat())
     version = cache.get(key)
     if version is None:
         cache.add(key, new_version_token(), timeout=None)
         version = cache.get(key)
-    return version
+    return f"{version}{timetable_revision()}"
+
+
+def cache_is_per_process() -> bool:
+    """Whether each process keeps a cache of its own (LocMemCache, the embedded default)."""
+    return isinstance(caches["default"], LocMemCache)
+
+
+# The revision read during the current request ({} at its start, None outside
+# requests): read once per request, never carried from one request to the next.
+# Thread-local: Django runs a request's synchronous code, the request_started and
+# request_finished receivers included, in one thread (under ASGI, one per request);
+# a context variable set by a receiver would not outlive the receiver's task.
+_request = threading.local()
+
+
+def _request_memo() -> dict | None:
+    return getattr(_request, "memo", None)
+
+
+def revision_path() -> str:
+    return os.path.join(settings.DATA_DIR, REVISION_FILE)
+
+
+def timetable_revision() -> str:
+    """What the keys of cached timetable pages add for other processes' changes.
+
+    Empty with a shared cache (Redis). Else the identity of the file
+    revision_path(), which every process of the district sees (without Redis
+    they all run on one machine, beside the SQLite database and the Huey queue):
+    a new file each change, so a new inode and time. Looked at once per request
+    (one stat, a few microseconds), and at every call outside requests (tasks,
+    commands). A file, not a row: a cached page opens no database connection.
+    """
+    if not cache_is_per_process():
+        return ""
+    memo = _request_memo()
+    if memo is not None and "revision" in memo:
+        return memo["revision"]
+    try:
+        found = os.stat(revision_path())
+        revision = f":{found.st_ino}-{found.st_mtime_ns}"
+    except FileNotFoundError:  # nothing changed since the data folder was made
+        revision = ":0"
+    if memo is not None:
+        memo["revision"] = revision
+    return revision
+
+
+def forget_timetable_revision() -> None:
+    """The request changed the timetable: its next read of the revision reads the file."""
+    memo = _request_memo()
+    if memo is not None:
+        memo.pop("revision", None)
+
+
+def request_started(**kwargs) -> None:
+    _request.memo = {}
+
+
+def request_finished(**kwargs) -> None:
+    _request.memo = None
 
 
 def new_version_token() -> str:

@@ -18,14 +18,16 @@ from eschool.classroom.selectors import (
     LAST_DAY,
     _with_relations,
     day_is_public,
+    timetable_revision,
     timetable_version,
 )
 from eschool.core import timeutil
 
 # Whether `day` has a DayPublication row. "1" is kept for good (a publication is
-# never taken back); "0" for a minute, since another process (the task, the
-# command) may publish and a per-process cache would not hear of it.
-PUBLISHED_KEY = "classroom:published:{day}"
+# never taken back), "0" for a minute. Publishing drops the "0" in every process:
+# a shared cache's by deleting it (forget_publication), per-process caches' by
+# counting up the timetable revision that the key carries.
+PUBLISHED_KEY = "classroom:published:{day}{revision}"
 UNPUBLISHED_TTL = 60
 NOTICES_KEY = "classroom:notices:{day}:{version}"
 QR_KEY = "classroom:qr:{kind}:{scale}:{digest}"
@@ -34,7 +36,7 @@ QR_TTL = 7 * 24 * 3600
 
 def day_has_publication(day: dt.date) -> bool:
     """Whether `day` was published (by the evening task or early by hand)."""
-    key = PUBLISHED_KEY.format(day=day.isoformat())
+    key = PUBLISHED_KEY.format(day=day.isoformat(), revision=timetable_revision())
     cached = cache.get(key)
     if cached is not None:
         return cached == "1"
@@ -45,7 +47,7 @@ def day_has_publication(day: dt.date) -> bool:
 
 def forget_publication(day: dt.date) -> None:
     """Drop the cached answer of day_has_publication(day) (the services call it)."""
-    cache.delete(PUBLISHED_KEY.format(day=day.isoformat()))
+    cache.delete(PUBLISHED_KEY.format(day=day.isoformat(), revision=timetable_revision()))
 
 
 def publication_of(day: dt.date) -> DayPublication | None:

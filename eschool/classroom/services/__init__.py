@@ -5,6 +5,7 @@ it touches, so cached pages of those days are dropped once it commits.
 """
 
 import datetime as dt
+import os
 from collections.abc import Iterable
 
 from django.core.cache import cache
@@ -16,7 +17,14 @@ from django.utils.translation import gettext_noop
 
 from eschool.accounts.models import Teacher
 from eschool.classroom.models import Session
-from eschool.classroom.selectors import VERSION_KEY, new_version_token, user_manages_timetable
+from eschool.classroom.selectors import (
+    VERSION_KEY,
+    cache_is_per_process,
+    forget_timetable_revision,
+    new_version_token,
+    revision_path,
+    user_manages_timetable,
+)
 from eschool.core import timeutil
 from eschool.org.models import Grade, Stage, Subject
 
@@ -33,6 +41,21 @@ def timetable_changed(day: dt.date) -> None:
     # on commit, since another request may have cached the old state meanwhile.
     cache.set(key, new_version_token(), timeout=None)
     transaction.on_commit(lambda: cache.set(key, new_version_token(), timeout=None))
+    if cache_is_per_process():
+        # The other processes' caches hear of it through the revision file, once
+        # the change is committed (before, they would cache the old state anew).
+        transaction.on_commit(_new_revision)
+
+
+def _new_revision() -> None:
+    path = revision_path()
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    # A new file renamed over the old (atomic): its inode and time are the revision.
+    written = f"{path}.{new_version_token()}"
+    with open(written, "w") as new:
+        new.write(new_version_token())
+    os.replace(written, path)
+    forget_timetable_revision()
 
 
 def _check_actor(actor) -> None:
