@@ -70,6 +70,7 @@ SYNC_AFTER = 25
 CSRF = secrets.token_hex(16)
 OFFER = re.compile(rb"/tutoring/offer/(\d+)/accept/")
 ROOM = re.compile(r"/tutoring/session/(\d+)/")
+OUR_FRAME = re.compile(r'File ".*?/(eschool/[^"]*)", line \d+, in (\w+)')  # in a traceback
 
 
 # --- the district -------------------------------------------------------------------------
@@ -631,8 +632,9 @@ async def evening(ports, pids, teacher_cookies, questions, rounds, idle, poll) -
 
 
 def server_log(logs) -> tuple[list[str], int]:
-    """What the workers logged: (the last line of each exception, the consumers uvicorn had
-    to cancel at shutdown because their socket's task never ended)."""
+    """What the workers logged: (each exception's last line and the project's code it came
+    through, the consumers uvicorn had to cancel at shutdown because their socket's task
+    never ended)."""
     errors, stuck = [], 0
     for log in logs:
         log.close()
@@ -643,7 +645,13 @@ def server_log(logs) -> tuple[list[str], int]:
                     (n for n in range(number + 1, len(lines)) if not lines[n].startswith(" ")),
                     len(lines) - 1,
                 )
-                errors.append(f"worker: {lines[end]}")
+                ours = [
+                    f"{found.group(1)} {found.group(2)}"
+                    for found in map(OUR_FRAME.search, lines[number:end])
+                    if found
+                ]
+                where = f" (in {ours[-1]})" if ours else ""
+                errors.append(f"worker: {lines[end]}{where}")
             stuck += sum(int(n) for n in re.findall(r"Cancel (\d+) running task", line))
     return errors, stuck
 
