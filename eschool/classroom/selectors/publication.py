@@ -26,7 +26,7 @@ from eschool.core import timeutil
 # Whether `day` has a DayPublication row. "1" is kept for good (a publication is
 # never taken back), "0" for a minute. Publishing drops the "0" in every process:
 # a shared cache's by deleting it (forget_publication), per-process caches' by
-# counting up the timetable revision that the key carries.
+# replacing the timetable revision that the key carries (timetable_revision).
 PUBLISHED_KEY = "classroom:published:{day}{revision}"
 UNPUBLISHED_TTL = 60
 NOTICES_KEY = "classroom:notices:{day}:{version}"
