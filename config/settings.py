@@ -155,7 +155,11 @@ if REDIS_URL:
             "BACKEND": "channels_redis.core.RedisChannelLayer",
             # A consumer waits for its messages with BZPOPMIN for 5 s; redis-py 8 gives up on
             # any read after 5 s by default, which killed idle sockets (chat, live ingest).
-            "CONFIG": {"hosts": [{"address": REDIS_URL, "socket_timeout": 15}]},
+            # Its pool stops at 100 connections per worker: when hundreds of sockets closed at
+            # once, group_discard raised MaxConnectionsError (bench/tutoring.py).
+            "CONFIG": {
+                "hosts": [{"address": REDIS_URL, "socket_timeout": 15, "max_connections": 1000}]
+            },
         }
     }
     HUEY = {

@@ -32,6 +32,9 @@ class Command(BaseCommand):
                 lifespan="off",
                 log_level="warning",
                 access_log=False,
+                # A closed socket's channel-layer read can hang in redis-py; without a bound,
+                # Ctrl-C or a restart waits for it forever (bench/tutoring.py saw 2-7 a run).
+                timeout_graceful_shutdown=10,
             )
         finally:
             if worker is not None:
