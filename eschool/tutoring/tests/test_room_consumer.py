@@ -34,6 +34,27 @@ except ModuleNotFoundError:
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 ORIGIN = (b"origin", b"http://testserver")
+# Seconds to wait for a frame: generous, for a CI machine busy with other work.
+WAIT = 15
+
+_opened = []  # the sockets join() opened in the running scenario
+
+
+def run(scenario, *args):
+    """Run `scenario` in its own event loop and close every socket it opened, also those the
+    server closed and when it fails: a consumer runs until its client disconnects, and one
+    left receiving would outlive the loop and break the next test on Redis."""
+
+    async def wrapped():
+        _opened.clear()
+        try:
+            return await scenario(*args)
+        finally:
+            for communicator in _opened:
+                if not communicator.future.done():
+                    await communicator.disconnect(timeout=WAIT)
+
+    return async_to_sync(wrapped)()
 
 
 @pytest.fixture
@@ -52,6 +73,7 @@ async def join(session, user, after=0, language=None):
     the welcome). `language` is the one the visitor chose with the switch (its cookie)."""
     communicator = WebsocketCommunicator(_app(), f"/ws/tutoring/{session.pk}/", headers=[ORIGIN])
     communicator.scope["user"] = user
+    _opened.append(communicator)
     if language:
         communicator.scope["cookies"] = {settings.LANGUAGE_COOKIE_NAME: language}
     connected, _code = await communicator.connect()
@@ -59,17 +81,10 @@ async def join(session, user, after=0, language=None):
     await communicator.send_json_to({"type": "hello", "after": after})
     replayed = []
     while True:
-        frame = await communicator.receive_json_from(timeout=5)
+        frame = await communicator.receive_json_from(timeout=WAIT)
         if frame["type"] == "welcome":
             return communicator, replayed, frame
         replayed.append(frame)
-
-
-async def leave(*communicators):
-    """Close the test's sockets, also those the server closed: a consumer runs until its
-    client disconnects, and one left receiving would outlive the test's event loop."""
-    for communicator in communicators:
-        await communicator.disconnect()
 
 
 async def post(communicator, text, client_id):
@@ -88,7 +103,7 @@ async def post_stored(communicator, text, client_id):
 
 async def next_frame(communicator, *, skip=("ack",)):
     while True:
-        frame = await communicator.receive_json_from(timeout=5)
+        frame = await communicator.receive_json_from(timeout=WAIT)
         if frame["type"] not in skip:
             return frame
 
@@ -106,8 +121,8 @@ def test_a_message_reaches_the_other_side_once_and_the_sender_gets_its_number(
         assert welcome == {"type": "welcome", "role": "student", "last_seq": 0, "ended": False}
 
         await post(pupil, "老师好", "m-1")
-        ack = await pupil.receive_json_from(timeout=5)
-        echo = await pupil.receive_json_from(timeout=5)
+        ack = await pupil.receive_json_from(timeout=WAIT)
+        echo = await pupil.receive_json_from(timeout=WAIT)
         got = await next_frame(tutor)
         assert ack == {"type": "ack", "client_id": "m-1", "seq": 1}
         assert (echo["seq"], echo["client_id"]) == (1, "m-1")
@@ -124,7 +139,7 @@ def test_a_message_reaches_the_other_side_once_and_the_sender_gets_its_number(
         await pupil.disconnect()
         await tutor.disconnect()
 
-    async_to_sync(scenario)()
+    run(scenario)
 
 
 def test_after_a_dropped_connection_a_side_gets_exactly_what_it_missed(
@@ -148,7 +163,7 @@ def test_after_a_dropped_connection_a_side_gets_exactly_what_it_missed(
         await pupil.disconnect()
         await tutor.disconnect()
 
-    async_to_sync(scenario)()
+    run(scenario)
 
 
 def test_a_message_sent_again_after_reconnecting_is_stored_once(tutoring_session, student, teacher):
@@ -172,7 +187,7 @@ def test_a_message_sent_again_after_reconnecting_is_stored_once(tutoring_session
         await pupil.disconnect()
         await tutor.disconnect()
 
-    async_to_sync(scenario)()
+    run(scenario)
     assert RoomMessage.objects.filter(session=tutoring_session, client_id="same-id").count() == 1
 
 
@@ -193,20 +208,19 @@ def test_a_side_that_was_away_when_the_session_ended_learns_it_on_return(
             "system",
             {"event": "ended", "by": "teacher"},
         )
-        assert await tutor.receive_json_from(timeout=5) == {"type": "ended"}
-        assert (await tutor.receive_output(timeout=5))["type"] == "websocket.close"
+        assert await tutor.receive_json_from(timeout=WAIT) == {"type": "ended"}
+        assert (await tutor.receive_output(timeout=WAIT))["type"] == "websocket.close"
 
         pupil, replayed, welcome = await join(tutoring_session, student, after=1)
         assert [(f["seq"], f["body"]) for f in replayed] == [
             (2, {"event": "ended", "by": "teacher"})
         ]
         assert welcome["ended"] is True
-        assert await pupil.receive_json_from(timeout=5) == {"type": "ended"}
-        closed = await pupil.receive_output(timeout=5)
+        assert await pupil.receive_json_from(timeout=WAIT) == {"type": "ended"}
+        closed = await pupil.receive_output(timeout=WAIT)
         assert (closed["type"], closed["code"]) == ("websocket.close", 4000)
-        await leave(pupil, tutor)
 
-    async_to_sync(scenario)()
+    run(scenario)
     tutoring_session.refresh_from_db()
     assert tutoring_session.ended_at is not None and tutoring_session.ended_by == teacher
 
@@ -216,10 +230,9 @@ def test_after_the_end_a_post_is_not_stored(tutoring_session, student):
         pupil, _, _ = await join(tutoring_session, student)
         await database_sync_to_async(room.room_end)(actor=student, session=tutoring_session)
         await next_frame(pupil)  # the notice
-        assert await pupil.receive_json_from(timeout=5) == {"type": "ended"}
-        await leave(pupil)
+        assert await pupil.receive_json_from(timeout=WAIT) == {"type": "ended"}
 
-    async_to_sync(scenario)()
+    run(scenario)
     assert list(RoomMessage.objects.values_list("kind", flat=True)) == ["system"]
 
 
@@ -231,7 +244,7 @@ def test_typing_draw_and_voice_signals_go_to_the_other_side_only(
         tutor, _, _ = await join(tutoring_session, teacher)
         offer = {"kind": "offer", "sdp": "v=0 o=- 1 2 IN IP4 127.0.0.1"}
         await tutor.send_json_to({"type": "signal", "data": offer})
-        assert await pupil.receive_json_from(timeout=5) == {
+        assert await pupil.receive_json_from(timeout=WAIT) == {
             "type": "signal",
             "data": offer,
             "from": "teacher",
@@ -241,8 +254,8 @@ def test_typing_draw_and_voice_signals_go_to_the_other_side_only(
         await pupil.send_json_to({"type": "draw", "stroke": {**stroke, "onclick": "x"}})
         # The teacher's own signal did not come back to it: its next frames are the student's,
         # with only the fields a board draws.
-        assert await tutor.receive_json_from(timeout=5) == {"type": "typing", "from": "student"}
-        assert await tutor.receive_json_from(timeout=5) == {
+        assert await tutor.receive_json_from(timeout=WAIT) == {"type": "typing", "from": "student"}
+        assert await tutor.receive_json_from(timeout=WAIT) == {
             "type": "draw",
             "stroke": {**stroke, "color": "#c0392b", "erase": False},
             "from": "student",
@@ -250,7 +263,7 @@ def test_typing_draw_and_voice_signals_go_to_the_other_side_only(
         await pupil.disconnect()
         await tutor.disconnect()
 
-    async_to_sync(scenario)()
+    run(scenario)
     assert not RoomMessage.objects.exists()  # none of these is stored
 
 
@@ -260,11 +273,11 @@ def test_a_refused_post_gets_an_error_with_its_client_id_in_the_users_language(
     async def scenario(language):
         pupil, _, _ = await join(tutoring_session, student, language=language)
         await post(pupil, "长" * (room.TEXT_LIMIT + 1), "too-long")
-        error = await pupil.receive_json_from(timeout=5)
+        error = await pupil.receive_json_from(timeout=WAIT)
         await pupil.disconnect()
         return error
 
-    assert async_to_sync(scenario)("en") == {
+    assert run(scenario, "en") == {
         "type": "error",
         "client_id": "too-long",
         "code": "too_long",
@@ -273,7 +286,7 @@ def test_a_refused_post_gets_an_error_with_its_client_id_in_the_users_language(
     # Without the switch's cookie, the district's language.
     with translation.override("zh-hans"):
         chinese = translation.gettext("The message is too long: at most %(limit)s characters.")
-    assert async_to_sync(scenario)(None)["message"] == chinese % {"limit": 1000}
+    assert run(scenario, None)["message"] == chinese % {"limit": 1000}
     assert not RoomMessage.objects.exists()
 
 
@@ -294,11 +307,11 @@ def test_live_drawing_is_relayed_up_to_its_rate_then_refused_once_with_a_notice(
         # One at a time, as a board sends them: the channel layer holds 100 per socket.
         for _n in range(limit):
             await pupil.send_json_to({"type": "draw", "stroke": piece})
-            assert (await tutor.receive_json_from(timeout=5))["type"] == "draw"
+            assert (await tutor.receive_json_from(timeout=WAIT))["type"] == "draw"
         for _n in range(2):
             await pupil.send_json_to({"type": "draw", "stroke": piece})
         # The student is told once, however many more pieces were refused.
-        assert await pupil.receive_json_from(timeout=5) == {
+        assert await pupil.receive_json_from(timeout=WAIT) == {
             "type": "error",
             "code": "rate_limited",
             "frame": "draw",
@@ -307,15 +320,15 @@ def test_live_drawing_is_relayed_up_to_its_rate_then_refused_once_with_a_notice(
         await post(pupil, "好了", "after-flood")
         assert (await next_frame(pupil, skip=()))["type"] == "ack"
         # The teacher got nothing beyond the limit: the next frame is the message.
-        assert (await tutor.receive_json_from(timeout=5))["kind"] == "text"
+        assert (await tutor.receive_json_from(timeout=WAIT))["kind"] == "text"
         # The next window draws again.
         clock.advance(seconds=seconds)
         await pupil.send_json_to({"type": "draw", "stroke": piece})
-        assert (await tutor.receive_json_from(timeout=5))["type"] == "draw"
+        assert (await tutor.receive_json_from(timeout=WAIT))["type"] == "draw"
         await pupil.disconnect()
         await tutor.disconnect()
 
-    async_to_sync(scenario)()
+    run(scenario)
 
 
 def test_typing_is_relayed_at_most_three_times_a_second(clock, tutoring_session, student, teacher):
@@ -324,15 +337,15 @@ def test_typing_is_relayed_at_most_three_times_a_second(clock, tutoring_session,
         tutor, _, _ = await join(tutoring_session, teacher)
         for _n in range(5):
             await pupil.send_json_to({"type": "typing"})
-        error = await pupil.receive_json_from(timeout=5)
+        error = await pupil.receive_json_from(timeout=WAIT)
         assert (error["code"], error["frame"]) == ("rate_limited", "typing")
         await pupil.send_json_to({"type": "signal", "data": {"kind": "hangup"}})
-        frames = [await tutor.receive_json_from(timeout=5) for _n in range(4)]
+        frames = [await tutor.receive_json_from(timeout=WAIT) for _n in range(4)]
         assert [frame["type"] for frame in frames] == ["typing"] * 3 + ["signal"]
         await pupil.disconnect()
         await tutor.disconnect()
 
-    async_to_sync(scenario)()
+    run(scenario)
 
 
 @pytest.mark.parametrize(
@@ -358,14 +371,14 @@ def test_a_malformed_or_oversized_relay_is_refused_and_not_relayed(
         pupil, _, _ = await join(tutoring_session, student, language="en")
         tutor, _, _ = await join(tutoring_session, teacher)
         await pupil.send_json_to(frame)
-        error = await pupil.receive_json_from(timeout=5)
+        error = await pupil.receive_json_from(timeout=WAIT)
         await pupil.send_json_to({"type": "typing"})
-        relayed = await tutor.receive_json_from(timeout=5)
+        relayed = await tutor.receive_json_from(timeout=WAIT)
         await pupil.disconnect()
         await tutor.disconnect()
         return error, relayed
 
-    error, relayed = async_to_sync(scenario)()
+    error, relayed = run(scenario)
     assert (error["type"], error["code"]) == ("error", code)
     assert error["message"] in (
         "This drawing could not be read.",
@@ -390,12 +403,12 @@ def test_an_ice_candidate_crosses_with_only_its_four_fields(
         await pupil.send_json_to(
             {"type": "signal", "data": {"kind": "ice", "candidate": {**candidate, "x": "<b>"}}}
         )
-        got = await tutor.receive_json_from(timeout=5)
+        got = await tutor.receive_json_from(timeout=WAIT)
         await pupil.disconnect()
         await tutor.disconnect()
         return got
 
-    assert async_to_sync(scenario)() == {
+    assert run(scenario) == {
         "type": "signal",
         "data": {"kind": "ice", "candidate": candidate},
         "from": "student",
@@ -411,16 +424,16 @@ def test_voice_signals_are_limited_to_sixty_in_thirty_seconds(
         relayed = []
         for _n in range(60):
             await pupil.send_json_to({"type": "signal", "data": {"kind": "hangup"}})
-            relayed.append(await tutor.receive_json_from(timeout=5))
+            relayed.append(await tutor.receive_json_from(timeout=WAIT))
         await pupil.send_json_to({"type": "signal", "data": {"kind": "hangup"}})
-        error = await pupil.receive_json_from(timeout=5)
+        error = await pupil.receive_json_from(timeout=WAIT)
         await pupil.send_json_to({"type": "typing"})
-        after = await tutor.receive_json_from(timeout=5)
+        after = await tutor.receive_json_from(timeout=WAIT)
         await pupil.disconnect()
         await tutor.disconnect()
         return error, relayed, after
 
-    error, relayed, after = async_to_sync(scenario)()
+    error, relayed, after = run(scenario)
     assert (error["code"], error["frame"]) == ("rate_limited", "signal")
     assert len(relayed) == 60 and after == {"type": "typing", "from": "student"}
 
@@ -450,20 +463,20 @@ def test_a_sync_brings_a_message_whose_broadcast_was_lost(
         tutor, _, _ = await join(tutoring_session, teacher)
         await database_sync_to_async(_store_unannounced)(tutoring_session, 1, author=student)
         await tutor.send_json_to({"type": "sync"})
-        got = await tutor.receive_json_from(timeout=5)
+        got = await tutor.receive_json_from(timeout=WAIT)
         assert texts([got]) == [(1, "第1条")]
-        assert await tutor.receive_json_from(timeout=5) == {"type": "synced", "last_seq": 1}
+        assert await tutor.receive_json_from(timeout=WAIT) == {"type": "synced", "last_seq": 1}
         # Nothing new: the answer only.
         await tutor.send_json_to({"type": "sync"})
-        assert await tutor.receive_json_from(timeout=5) == {"type": "synced", "last_seq": 1}
+        assert await tutor.receive_json_from(timeout=WAIT) == {"type": "synced", "last_seq": 1}
         # A live message after the sync is the next number, once.
         pupil, _, _ = await join(tutoring_session, student, after=1)
         await post(pupil, "第2条", "m-2")
-        assert texts([await tutor.receive_json_from(timeout=5)]) == [(2, "第2条")]
+        assert texts([await tutor.receive_json_from(timeout=WAIT)]) == [(2, "第2条")]
         await pupil.disconnect()
         await tutor.disconnect()
 
-    async_to_sync(scenario)()
+    run(scenario)
 
 
 def test_a_sync_tells_a_side_the_session_ended_when_the_live_notice_was_lost(
@@ -487,14 +500,13 @@ def test_a_sync_tells_a_side_the_session_ended_when_the_live_notice_was_lost(
         pupil, _, _ = await join(tutoring_session, student)
         await database_sync_to_async(end_unannounced)()
         await pupil.send_json_to({"type": "sync"})
-        notice = await pupil.receive_json_from(timeout=5)
+        notice = await pupil.receive_json_from(timeout=WAIT)
         assert (notice["seq"], notice["body"]) == (1, {"event": "ended", "by": "teacher"})
-        assert await pupil.receive_json_from(timeout=5) == {"type": "ended"}
-        closed = await pupil.receive_output(timeout=5)
+        assert await pupil.receive_json_from(timeout=WAIT) == {"type": "ended"}
+        closed = await pupil.receive_output(timeout=WAIT)
         assert (closed["type"], closed["code"]) == ("websocket.close", 4000)
-        await leave(pupil)
 
-    async_to_sync(scenario)()
+    run(scenario)
 
 
 def test_a_second_hello_on_the_same_socket_starts_again_from_its_number(
@@ -507,13 +519,13 @@ def test_a_second_hello_on_the_same_socket_starts_again_from_its_number(
         tutor, _, _ = await join(tutoring_session, teacher, after=3)
         # The client saw a gap after 1 (it should never): it says hello again from 1.
         await tutor.send_json_to({"type": "hello", "after": 1})
-        frames = [await tutor.receive_json_from(timeout=5) for _n in range(3)]
+        frames = [await tutor.receive_json_from(timeout=WAIT) for _n in range(3)]
         assert texts(frames[:2]) == [(2, "第2条"), (3, "第3条")]
         assert frames[2] == {"type": "welcome", "role": "teacher", "last_seq": 3, "ended": False}
         await pupil.disconnect()
         await tutor.disconnect()
 
-    async_to_sync(scenario)()
+    run(scenario)
 
 
 def test_syncs_are_limited(clock, tutoring_session, student):
@@ -523,13 +535,13 @@ def test_syncs_are_limited(clock, tutoring_session, student):
         pupil, _, _ = await join(tutoring_session, student)
         for _n in range(SYNC_RATE[0]):
             await pupil.send_json_to({"type": "sync"})
-            assert (await pupil.receive_json_from(timeout=5))["type"] == "synced"
+            assert (await pupil.receive_json_from(timeout=WAIT))["type"] == "synced"
         await pupil.send_json_to({"type": "sync"})
-        error = await pupil.receive_json_from(timeout=5)
+        error = await pupil.receive_json_from(timeout=WAIT)
         await pupil.disconnect()
         return error
 
-    error = async_to_sync(scenario)()
+    error = run(scenario)
     assert (error["code"], error["frame"]) == ("rate_limited", "sync")
 
 
@@ -543,12 +555,11 @@ def test_the_end_of_the_evening_closes_the_room_on_both_sides(
         closed = await database_sync_to_async(room.sessions_close_after_window)()
         assert closed == 1
         for side in (pupil, tutor):
-            notice = await side.receive_json_from(timeout=5)
+            notice = await side.receive_json_from(timeout=WAIT)
             assert (notice["seq"], notice["body"]) == (1, {"event": "ended", "by": "closing"})
-            assert await side.receive_json_from(timeout=5) == {"type": "ended"}
-        await leave(pupil, tutor)
+            assert await side.receive_json_from(timeout=WAIT) == {"type": "ended"}
 
-    async_to_sync(scenario)()
+    run(scenario)
     assert TutoringSession.objects.get(pk=tutoring_session.pk).ended_at is not None
 
 
@@ -600,9 +611,8 @@ def test_a_session_transferred_while_the_student_was_away_sends_them_to_the_new_
         assert [(f["body"]["event"], f["body"]["from"]) for f in replayed] == [
             ("continued", "陈老师")
         ]
-        await leave(pupil, tutor)
 
-    async_to_sync(scenario)()
+    run(scenario)
     assert TutoringSession.objects.get(pk=new.pk).transferred_from_id == tutoring_session.pk
 
 
@@ -658,7 +668,7 @@ def test_broadcasts_that_cross_still_reach_a_side_once_and_in_order(
         await pupil.disconnect()
         await tutor.disconnect()
 
-    async_to_sync(scenario)()
+    run(scenario)
 
 
 def test_nothing_is_accepted_before_the_hello(tutoring_session, student):
@@ -669,9 +679,9 @@ def test_nothing_is_accepted_before_the_hello(tutoring_session, student):
         communicator.scope["user"] = student
         assert (await communicator.connect())[0]
         await post(communicator, "老师好", "early")
-        frame = await communicator.receive_json_from(timeout=5)
+        frame = await communicator.receive_json_from(timeout=WAIT)
         assert (frame["type"], frame["code"]) == ("error", "hello_first")
         await communicator.disconnect()
 
-    async_to_sync(scenario)()
+    run(scenario)
     assert not RoomMessage.objects.exists()
