@@ -1,7 +1,7 @@
 """A district event's page at 8:00: requests per second against a static file of its size.
 
 A district event today in a fresh SQLite database (temporary folder), one uvicorn worker,
-64 keep-alive connections from the small asyncio HTTP/1.1 client of bench/timetable_page.py.
+64 keep-alive connections from the small asyncio HTTP/1.1 client of bench/_client.py.
 The event's page is fetched by visitors without an account and by a logged-in student (their
 login cookie on every request); both get the same shared page (eschool/watching/event_page.py,
 `Cache-Control: public`), which a CDN would answer. Measured here is the origin without
@@ -17,20 +17,10 @@ Prints `name: value` lines, event_page_to_static_ratio (the logged-in student's)
 import argparse
 import asyncio
 import datetime as dt
-import os
-import shutil
 import sys
-import tempfile
-import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "bench"))
-
-from _server import free_port, start_server, stop_server  # noqa: E402 - after the path is set
-from public_timetable import percentile, write_static  # noqa: E402
-from timetable_page import fetch, set_up_environment  # noqa: E402
+from _client import load
+from _server import free_port, fresh_site, write_static
 
 CONNECTIONS = 64
 ROUNDS = 3
@@ -81,79 +71,37 @@ def page_size(path: str, cookie: str, *, host: str) -> int:
     return len(response.content)
 
 
-async def load(port: int, path: str, *, cookie: str, requests: int, seconds: float) -> dict:
-    """Up to `requests` GETs of `path` (with `cookie`) over CONNECTIONS, for at most `seconds`."""
-    head = f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: keep-alive\r\n"
-    request = (head + (f"Cookie: {cookie}\r\n" if cookie else "") + "\r\n").encode()
-    left, latencies, sizes = [requests], [], set()
-    deadline = time.monotonic() + seconds
-
-    async def connection():
-        reader, writer = await asyncio.open_connection("127.0.0.1", port)
-        try:
-            while left[0] > 0 and time.monotonic() < deadline:
-                left[0] -= 1
-                sent = time.perf_counter()
-                status, size = await fetch(reader, writer, request)
-                latencies.append(time.perf_counter() - sent)
-                sizes.add(size)
-                if status != 200:
-                    raise RuntimeError(f"{path} answered {status}")
-        finally:
-            writer.close()
-
-    started = time.perf_counter()
-    await asyncio.gather(*(connection() for _ in range(CONNECTIONS)))
-    elapsed = time.perf_counter() - started
-    return {
-        "rps": len(latencies) / elapsed,
-        "p99_ms": percentile(latencies, 0.99) * 1000,
-        "sizes": sizes,
-    }
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer requests (under 60 s)")
     args = parser.parse_args()
     requests, seconds = (5000, 5.0) if args.quick else (40000, 20.0)
 
-    os.chdir(ROOT)
-    temp = Path(tempfile.mkdtemp(prefix="eschool-bench-event-"))
-    server = None
-    try:
-        env = set_up_environment(temp)
-        (temp / "static" / "bench").mkdir(parents=True)
-        import django
-
-        django.setup()
-        from django.core.management import call_command
-
-        call_command("migrate", verbosity=0)
+    with fresh_site("eschool-bench-event-") as site:
         pk, cookie = create_event()
         path = f"/sessions/{pk}/"
         port = free_port()
         size = page_size(path, cookie, host=f"127.0.0.1:{port}")
         if page_size(path, "", host=f"127.0.0.1:{port}") != size:
             raise RuntimeError("the visitor's and the student's pages differ in size")
-        write_static(temp / "static" / STATIC_PAGE.removeprefix("/static/"), size, json=False)
+        static_file = site.folder / "static" / STATIC_PAGE.removeprefix("/static/")
+        write_static(static_file, size, json=False)
 
-        server = start_server(port, env)
+        site.start_server(port)
         runs = {"visitor": (path, ""), "student": (path, cookie), "static": (STATIC_PAGE, "")}
-        for url, with_cookie in runs.values():  # warm up: templates, the page cache, the file
-            asyncio.run(load(port, url, cookie=with_cookie, requests=300, seconds=2))
+        warm_up = {"connections": CONNECTIONS, "requests": 300, "seconds": 2}
+        for url, with_cookie in runs.values():  # templates, the page cache, the file
+            asyncio.run(load(port, url, cookie=with_cookie, **warm_up))
         # In alternating rounds, so that what else the machine does falls on all three alike.
         rounds = {name: [] for name in runs}
+        run = {
+            "connections": CONNECTIONS,
+            "requests": requests // ROUNDS,
+            "seconds": seconds / ROUNDS,
+        }
         for _round in range(ROUNDS):
             for name, (url, with_cookie) in runs.items():
-                rounds[name].append(
-                    asyncio.run(
-                        load(
-                            port, url, cookie=with_cookie,
-                            requests=requests // ROUNDS, seconds=seconds / ROUNDS,
-                        )
-                    )
-                )  # fmt: skip
+                rounds[name].append(asyncio.run(load(port, url, cookie=with_cookie, **run)))
         results = {
             name: {
                 "rps": sum(r["rps"] for r in done) / ROUNDS,
@@ -175,9 +123,6 @@ def main() -> int:
         print(f"visitor_page_to_static_ratio: {results['visitor']['rps'] / static:.2f}")
         print(f"event_page_to_static_ratio: {results['student']['rps'] / static:.2f}")
         return 0
-    finally:
-        stop_server(server)
-        shutil.rmtree(temp, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -12,29 +12,14 @@ Prints `name: value` lines, page_to_static_ratio last (target >= 0.3).
 import argparse
 import asyncio
 import datetime as dt
-import os
-import shutil
 import sys
-import tempfile
-import time
-from pathlib import Path
 
-from _server import free_port, start_server, stop_server
+from _client import load
+from _server import free_port, fresh_site, measure, write_static
 
-ROOT = Path(__file__).resolve().parent.parent
 SESSIONS = 200
 CONCURRENCY = 8
 STATIC_PATH = "/static/bench/timetable-size.html"
-
-
-def set_up_environment(data_dir: Path) -> dict[str, str]:
-    """The bench's own embedded database and folders, whatever the caller's environment."""
-    for name in ("DATABASE_URL", "REDIS_URL", "ESCHOOL_SQLITE_PATH", "ESCHOOL_STATIC_ROOT"):
-        os.environ.pop(name, None)
-    os.environ["ESCHOOL_DATA_DIR"] = str(data_dir)
-    os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings"
-    os.environ.setdefault("ESCHOOL_LOG_LEVEL", "WARNING")
-    return dict(os.environ)
 
 
 def create_day(sessions: int) -> None:
@@ -93,132 +78,39 @@ def create_day(sessions: int) -> None:
     )
 
 
-def measure_page() -> tuple[int, int]:
-    """The size of `/` and the number of queries it makes when not cached."""
-    from django.core.cache import cache
-    from django.db import connection
-    from django.test import Client
-    from django.test.utils import CaptureQueriesContext
-
-    cache.clear()
-    with CaptureQueriesContext(connection) as queries:
-        response = Client().get("/")
-    assert response.status_code == 200, response.status_code
-    return len(response.content), len(queries)
-
-
-async def fetch(reader, writer, request: bytes) -> tuple[int, int]:
-    """One request on a keep-alive HTTP/1.1 connection: (status, body bytes)."""
-    writer.write(request)
-    head = await reader.readuntil(b"\r\n\r\n")
-    lines = head.decode("latin-1").split("\r\n")
-    status = int(lines[0].split()[1])
-    headers = {}
-    for line in lines[1:]:
-        if ":" in line:
-            name, value = line.split(":", 1)
-            headers[name.strip().lower()] = value.strip()
-    if "content-length" in headers:
-        body = await reader.readexactly(int(headers["content-length"]))
-        return status, len(body)
-    if headers.get("transfer-encoding", "").lower() == "chunked":
-        size = 0
-        while True:
-            chunk_size = int((await reader.readuntil(b"\r\n")).split(b";")[0], 16)
-            if chunk_size == 0:
-                await reader.readuntil(b"\r\n")
-                return status, size
-            size += len(await reader.readexactly(chunk_size))
-            await reader.readexactly(2)
-    raise RuntimeError("response without a length")
-
-
-async def load(port: int, path: str, *, requests: int, seconds: float) -> tuple[float, int, int]:
-    """Send up to `requests` GETs over CONCURRENCY connections, stopping after `seconds`.
-
-    Returns (requests per second, requests done, body bytes of the last response).
-    """
-    request = (
-        f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: keep-alive\r\n\r\n"
-    ).encode()
-    remaining = requests
-    done = 0
-    last_size = 0
-    deadline = time.monotonic() + seconds
-
-    async def worker():
-        nonlocal remaining, done, last_size
-        reader, writer = await asyncio.open_connection("127.0.0.1", port)
-        try:
-            while remaining > 0 and time.monotonic() < deadline:
-                remaining -= 1
-                status, size = await fetch(reader, writer, request)
-                if status != 200:
-                    raise RuntimeError(f"{path} answered {status}")
-                done += 1
-                last_size = size
-        finally:
-            writer.close()
-
-    started = time.perf_counter()
-    await asyncio.gather(*(worker() for _ in range(CONCURRENCY)))
-    elapsed = time.perf_counter() - started
-    return done / elapsed, done, last_size
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer requests (under 60 s)")
     args = parser.parse_args()
     requests, seconds = (800, 12.0) if args.quick else (6000, 60.0)
 
-    sys.path.insert(0, str(ROOT))
-    os.chdir(ROOT)
-    temp = Path(tempfile.mkdtemp(prefix="eschool-bench-page-"))
-    server = None
-    try:
-        env = set_up_environment(temp)
+    with fresh_site("eschool-bench-page-") as site:
+        create_day(SESSIONS)
+        page_bytes, queries = measure("/")
         # WhiteNoise serves STATIC_ROOT (ESCHOOL_DATA_DIR/static) as well as the
         # finders; the file is written there before the server starts and indexes it.
-        static_file = temp / "static" / STATIC_PATH.removeprefix("/static/")
-        static_file.parent.mkdir(parents=True)
-        import django
-
-        django.setup()
-        from django.core.management import call_command
-
-        call_command("migrate", verbosity=0)
-        create_day(SESSIONS)
-        page_bytes, queries = measure_page()
-
-        filler = "<!doctype html><title>static</title><p>"
-        static_file.write_bytes((filler + "x" * (page_bytes - len(filler))).encode())
+        static_file = site.folder / "static" / STATIC_PATH.removeprefix("/static/")
+        write_static(static_file, page_bytes, json=False)
 
         port = free_port()
-        server = start_server(port, env)
+        site.start_server(port)
         for path in ("/", STATIC_PATH):  # warm up: templates, the page cache, the file
-            asyncio.run(load(port, path, requests=50, seconds=10))
-        page_rps, page_done, served_page = asyncio.run(
-            load(port, "/", requests=requests, seconds=seconds)
-        )
-        static_rps, static_done, served_static = asyncio.run(
-            load(port, STATIC_PATH, requests=requests, seconds=seconds)
-        )
-        if served_static != page_bytes or abs(served_page - page_bytes) > 200:
-            raise RuntimeError(f"sizes differ: page {served_page}, static {served_static}")
+            asyncio.run(load(port, path, connections=CONCURRENCY, requests=50, seconds=10))
+        run = {"connections": CONCURRENCY, "requests": requests, "seconds": seconds}
+        page = asyncio.run(load(port, "/", **run))
+        static = asyncio.run(load(port, STATIC_PATH, **run))
+        if static["size"] != page_bytes or abs(page["size"] - page_bytes) > 200:
+            raise RuntimeError(f"sizes differ: page {page['size']}, static {static['size']}")
 
         print(f"sessions: {SESSIONS}")
         print(f"page_bytes: {page_bytes}")
         print(f"queries_per_page: {queries}")
-        print(f"page_requests: {page_done}")
-        print(f"page_rps: {page_rps:.1f}")
-        print(f"static_requests: {static_done}")
-        print(f"static_rps: {static_rps:.1f}")
-        print(f"page_to_static_ratio: {page_rps / static_rps:.2f}")
+        print(f"page_requests: {page['done']}")
+        print(f"page_rps: {page['rps']:.1f}")
+        print(f"static_requests: {static['done']}")
+        print(f"static_rps: {static['rps']:.1f}")
+        print(f"page_to_static_ratio: {page['rps'] / static['rps']:.2f}")
         return 0
-    finally:
-        stop_server(server)
-        shutil.rmtree(temp, ignore_errors=True)
 
 
 if __name__ == "__main__":
