@@ -23,25 +23,14 @@ import asyncio
 import datetime as dt
 import os
 import secrets
-import shutil
 import sys
-import tempfile
 import time
-from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
-from _server import free_port, start_server, stop_server
+from _server import admin_url, free_port, fresh_site, unavailable
 
-ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/bench_booking"
 WORKERS = 2
-
-
-def admin_url(url: str) -> tuple[str, str]:
-    """(the URL of the maintenance database `postgres`, the bench database's name)."""
-    parts = urlsplit(url)
-    name = parts.path.lstrip("/")
-    return urlunsplit(parts._replace(path="/postgres")), name
 
 
 def bench_url(environ) -> str:
@@ -54,44 +43,6 @@ def bench_url(environ) -> str:
         name = parts.path.lstrip("/") or "eschool"
         return urlunsplit(parts._replace(path=f"/{name}_bench_booking"))
     return DEFAULT_URL
-
-
-def create_database(url: str) -> str | None:
-    """Create the throwaway database afresh; the reason when PostgreSQL is not there."""
-    import psycopg
-    from psycopg import sql
-
-    maintenance, name = admin_url(url)
-    try:
-        with psycopg.connect(maintenance, autocommit=True, connect_timeout=5) as conn:
-            conn.execute(
-                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
-            )
-            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    except psycopg.OperationalError as error:
-        return f"PostgreSQL is not reachable at {maintenance}: {str(error).strip()}"
-    return None
-
-
-def drop_database(url: str) -> None:
-    import psycopg
-    from psycopg import sql
-
-    maintenance, name = admin_url(url)
-    with psycopg.connect(maintenance, autocommit=True, connect_timeout=5) as conn:
-        conn.execute(
-            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
-        )
-
-
-def set_up_environment(url: str, data_dir: Path) -> dict[str, str]:
-    for name in ("REDIS_URL", "ESCHOOL_SQLITE_PATH", "ESCHOOL_STATIC_ROOT"):
-        os.environ.pop(name, None)
-    os.environ["DATABASE_URL"] = url
-    os.environ["ESCHOOL_DATA_DIR"] = str(data_dir)
-    os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings"
-    os.environ.setdefault("ESCHOOL_LOG_LEVEL", "WARNING")
-    return dict(os.environ)
 
 
 def create_district(students: int, seats: int) -> tuple[int, list[str]]:
@@ -172,12 +123,6 @@ def booking_counts(session_id: int) -> dict[str, int]:
     return counts
 
 
-def start_storm_server(port: int, env: dict[str, str]):
-    # config.asgi:application, as in production: its request line keeps the
-    # database connections of a burst under PostgreSQL's max_connections.
-    return start_server(port, env, workers=WORKERS, extra=("--backlog", "4096"))
-
-
 async def storm(
     port: int, session_id: int, cookies: list[str]
 ) -> tuple[dict[int, int], int, float]:
@@ -235,29 +180,21 @@ def main() -> int:
     students, seats = (200, 40) if args.quick else (500, 100)
     url = bench_url(os.environ)
 
-    sys.path.insert(0, str(ROOT))
-    os.chdir(ROOT)
-    reason = create_database(url)
+    reason = unavailable(url)
     if reason:
         print(f"skipped: {reason}")
         return 0
-    temp = Path(tempfile.mkdtemp(prefix="eschool-bench-booking-"))
-    server = None
-    try:
-        env = set_up_environment(url, temp)
-        import django
-
-        django.setup()
+    with fresh_site("eschool-bench-booking-", database_url=url) as site:
         from django.conf import settings
-        from django.core.management import call_command
         from django.db import connections
 
-        call_command("migrate", verbosity=0)
         session_id, cookies = create_district(students, seats)
         connections.close_all()
 
         port = free_port()
-        server = start_storm_server(port, env)
+        # config.asgi:application, as in production: its request line keeps the
+        # database connections of a burst under PostgreSQL's max_connections.
+        site.start_server(port, workers=WORKERS, extra=("--backlog", "4096"))
         statuses, failures, seconds = asyncio.run(storm(port, session_id, cookies))
         counts = booking_counts(session_id)
         connections.close_all()
@@ -283,10 +220,6 @@ def main() -> int:
             print(f"FAILED: {confirmed} confirmations for {seats} seats", file=sys.stderr)
             return 1
         return 0
-    finally:
-        stop_server(server)
-        shutil.rmtree(temp, ignore_errors=True)
-        drop_database(url)
 
 
 if __name__ == "__main__":

@@ -26,14 +26,11 @@ import asyncio
 import datetime as dt
 import json
 import os
-import shutil
 import sys
-import tempfile
 import time
 from pathlib import Path
 
-from _server import free_port, start_server, stop_server
-from booking_storm import create_database, drop_database
+from _server import free_port, fresh_site, stop_server, unavailable
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/bench_heartbeats"
@@ -42,6 +39,8 @@ WORKERS = 2
 BATCH = 10
 PLAYER_BATCH = 1  # static/js/watch-time.js: one heartbeat per 20 s tick, sent as one batch
 PLAYER_INTERVAL_S = 20
+# What an earlier run left in Redis: heartbeats not yet folded, the fold's lock.
+REDIS_KEYS = ("eschool:watching:*", "eschool:*watching:fold-lock")
 
 
 def view_application():
@@ -49,38 +48,6 @@ def view_application():
     from config.asgi import build_application, django_asgi_app
 
     return build_application(django_asgi_app)
-
-
-def redis_problem(url: str) -> str | None:
-    import redis
-
-    try:
-        redis.Redis.from_url(url, socket_connect_timeout=3).ping()
-    except redis.RedisError as error:
-        return f"Redis is not reachable at {url}: {error}"
-    return None
-
-
-def forget_heartbeats(url: str) -> None:
-    import redis
-
-    client = redis.Redis.from_url(url)
-    keys = list(client.scan_iter("eschool:watching:*")) + list(
-        client.scan_iter("eschool:*watching:fold-lock")
-    )
-    if keys:
-        client.delete(*keys)
-
-
-def set_up_environment(url: str, redis_url: str, data_dir: Path) -> dict[str, str]:
-    for name in ("ESCHOOL_SQLITE_PATH", "ESCHOOL_STATIC_ROOT"):
-        os.environ.pop(name, None)
-    os.environ["DATABASE_URL"] = url
-    os.environ["REDIS_URL"] = redis_url
-    os.environ["ESCHOOL_DATA_DIR"] = str(data_dir)
-    os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings"
-    os.environ.setdefault("ESCHOOL_LOG_LEVEL", "WARNING")
-    return dict(os.environ)
 
 
 def create_viewers(students: int) -> tuple[int, list[str]]:
@@ -199,27 +166,18 @@ def main() -> int:
     url = os.environ.get("BENCH_DATABASE_URL") or DEFAULT_URL
     redis_url = os.environ.get("REDIS_URL") or DEFAULT_REDIS
 
-    sys.path.insert(0, str(ROOT))
-    os.chdir(ROOT)
-    reason = redis_problem(redis_url) or create_database(url)
+    reason = unavailable(url, redis_url)
     if reason:
         print(f"skipped: {reason}")
         return 0
-    temp = Path(tempfile.mkdtemp(prefix="eschool-bench-heartbeats-"))
-    server = None
-    try:
-        env = set_up_environment(url, redis_url, temp)
-        import django
-
-        django.setup()
-        from django.core.management import call_command
+    with fresh_site(
+        "eschool-bench-heartbeats-", database_url=url, redis_url=redis_url, redis_keys=REDIS_KEYS
+    ) as site:
         from django.db import connections as db_connections
 
         from eschool.watching import buffer, services
         from eschool.watching.models import WatchSection
 
-        call_command("migrate", verbosity=0)
-        forget_heartbeats(redis_url)
         session_id, tokens = create_viewers(students)
         db_connections.close_all()
 
@@ -232,7 +190,7 @@ def main() -> int:
             ("fast", ("config.asgi:application",)),
         ):
             port = free_port()
-            server = start_server(port, env, app=app, workers=WORKERS, extra=("--backlog", "4096"))
+            server = site.start_server(port, app=app, workers=WORKERS, extra=("--backlog", "4096"))
             for batch in (PLAYER_BATCH, BATCH):
                 results[name, batch] = asyncio.run(
                     hammer(
@@ -241,7 +199,6 @@ def main() -> int:
                     )
                 )  # fmt: skip
             stop_server(server)
-            server = None
 
         pending = buffer.pending_count()
         started = time.perf_counter()
@@ -289,16 +246,6 @@ def main() -> int:
             )
             return 1
         return 0
-    finally:
-        stop_server(server)
-        try:
-            forget_heartbeats(redis_url)
-        finally:
-            from django.db import connections as db_connections
-
-            db_connections.close_all()
-            shutil.rmtree(temp, ignore_errors=True)
-            drop_database(url)
 
 
 if __name__ == "__main__":

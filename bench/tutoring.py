@@ -43,22 +43,21 @@ import os
 import random
 import re
 import secrets
-import shutil
 import sys
-import tempfile
 import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from _server import free_port, start_server, stop_server
-from booking_storm import create_database, create_district, drop_database
-from heartbeats import redis_problem, set_up_environment
+from _server import free_port, fresh_site, stop_servers, unavailable
+from booking_storm import create_district
 
-ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/bench_tutoring"
 DEFAULT_REDIS = "redis://127.0.0.1:6379/12"
+# The rate limiter's counts and the rooms' groups of an earlier run (user and session ids
+# repeat in a fresh database, so a rerun within 30 s would start over the limit).
+REDIS_KEYS = ("eschool:*safety:rate:*", "asgi:group:tutoring-room-*")
 # Texts a side posts in each of the two chat phases: 2 × 5 stays within the room's limit of
 # 20 texts per 30 s a person (the limit counts fixed windows, so a total of 20 never trips it).
 # A hundred rooms make 1,000 messages a phase, enough for a steady rate.
@@ -163,18 +162,6 @@ def create_evening(students: int, teachers: int) -> tuple[list[str], dict[int, s
         )
         questions[question.pk] = cookie
     return teacher_cookies, questions
-
-
-def forget_redis_state(url: str) -> None:
-    """The rate limiter's counts and the rooms' groups of an earlier run (user and session ids
-    repeat in a fresh database, so a rerun within 30 s would start over the limit)."""
-    import redis
-
-    client = redis.Redis.from_url(url)
-    keys = list(client.scan_iter("eschool:*safety:rate:*"))
-    keys += list(client.scan_iter("asgi:group:tutoring-room-*"))
-    if keys:
-        client.delete(*keys)
 
 
 def rss_kib(pid: int) -> int:
@@ -737,110 +724,90 @@ def main() -> int:
     url = os.environ.get("BENCH_DATABASE_URL") or DEFAULT_URL
     redis_url = os.environ.get("REDIS_URL") or DEFAULT_REDIS
 
-    sys.path.insert(0, str(ROOT))
-    os.chdir(ROOT)
-    reason = redis_problem(redis_url) or create_database(url)
+    reason = unavailable(url, redis_url)
     if reason:
         print(f"skipped: {reason}")
         return 0
-    temp = Path(tempfile.mkdtemp(prefix="eschool-bench-tutoring-"))
-    servers, logs = [], []
-    try:
-        env = set_up_environment(url, redis_url, temp)
-        import django
-
-        django.setup()
-        from django.core.management import call_command
-        from django.db import connections
-
-        from eschool.tutoring.views.student import POLL_SECONDS
-
-        started = time.perf_counter()
-        call_command("migrate", verbosity=0)
-        migrate_seconds = time.perf_counter() - started
-        forget_redis_state(redis_url)
-        window, note = open_the_service()
-        if window is None:
-            print(f"skipped: {note}")
-            return 0
-        load = Path("/proc/loadavg").read_text().split()[0]
-        started = time.perf_counter()
-        teacher_cookies, questions = create_evening(students, teachers)
-        setup_seconds = time.perf_counter() - started
-        connections.close_all()
-
-        # Two servers of one process each (not --workers 2): the bench chooses which worker
-        # each side is on. They run config.asgi as a district does, with its line of
-        # ESCHOOL_REQUESTS_PER_WORKER requests, so a burst of accepts does not ask PostgreSQL
-        # for more connections than it has. They shut down within 3 s: now and then a closed
-        # socket's consumer never finishes (its channel-layer receive, cancelled inside
-        # redis-py's blocking read, does not end) and uvicorn would wait for it for ever.
-        extra = ("--timeout-graceful-shutdown", "3")
-        ports = [free_port(), free_port()]
-        logs = [(temp / f"worker-{n}.log").open("w") for n in range(2)]
-        with ThreadPoolExecutor(2) as starting:  # both start up at once
-            futures = [
-                starting.submit(start_server, port, env, extra=extra, stderr=log)
-                for port, log in zip(ports, logs, strict=True)
-            ]
-        servers += [future.result() for future in futures if future.exception() is None]
-        for future in futures:
-            future.result()  # raises what stopped a server from starting
-        running = time.perf_counter()
-        results = asyncio.run(
-            evening(
-                ports, [server.pid for server in servers], teacher_cookies, questions,
-                students // teachers, idle, POLL_SECONDS,
-            )
-        )  # fmt: skip
-
-        run_seconds = time.perf_counter() - running
-        for server in servers:
-            server.terminate()  # both shut down at once; stop_server waits for each
-        for server in servers:
-            stop_server(server)
-        errors, stuck = server_log(logs)
-        problems = check_rooms(results) + errors
-        connections.close_all()
-        print("workers: 2 (student and teacher of each session on different ones)")
-        print(f"students: {students}")
-        print(f"teachers: {teachers}")
-        print(f"service_window: {window}")
-        if note:
-            print(f"window_note: {note}")
-        print(f"load_average_at_start: {load} ({os.cpu_count()} cores, shared)")
-        print(f"migrate_seconds: {migrate_seconds:.1f}")
-        print(f"setup_seconds: {setup_seconds:.1f}")
-        print(f"run_seconds: {run_seconds:.1f}")
-        report(results, teachers=teachers, idle=idle, poll=POLL_SECONDS)
-        print(f"server_errors: {len(errors)}")
-        print(f"consumers_stuck_at_shutdown: {stuck}")
-        print(f"problems: {len(problems)}")
-        cross, same = results["cross"], results["same"]
-        cross_rate = cross.messages / cross.seconds
-        print(f"cross_worker_to_same_worker: {cross_rate / (same.messages / same.seconds):.2f}")
-        print(f"messages_per_second: {cross_rate:.0f}")
-        if problems:
-            for problem, times in Counter(problems).most_common(20):
-                print(f"FAILED: {problem} (×{times})", file=sys.stderr)
-            return 1
-        return 0
-    except Exception:
-        # What the workers said is the likeliest explanation; their logs go with `temp`.
-        for problem, times in Counter(server_log(logs)[0]).most_common(10):
-            print(f"worker log: {problem} (×{times})", file=sys.stderr)
-        raise
-    finally:
-        for server in servers:
-            stop_server(server)
+    with fresh_site(
+        "eschool-bench-tutoring-", database_url=url, redis_url=redis_url, redis_keys=REDIS_KEYS
+    ) as site:
+        logs = [(site.folder / f"worker-{n}.log").open("w") for n in range(2)]
         try:
-            forget_redis_state(redis_url)
-        finally:
-            from django.db import connections
+            return run(site, logs, students=students, teachers=teachers, idle=idle)
+        except Exception:
+            # What the workers said is the likeliest explanation; their logs go with the folder.
+            for problem, times in Counter(server_log(logs)[0]).most_common(10):
+                print(f"worker log: {problem} (×{times})", file=sys.stderr)
+            raise
 
-            connections.close_all()
-            shutil.rmtree(temp, ignore_errors=True)
-            drop_database(url)
+
+def run(site, logs, *, students: int, teachers: int, idle: int) -> int:
+    """The evening on a fresh site, the workers logging to `logs`; its figures printed.
+    0, or 1 when anything went wrong."""
+    from django.db import connections
+
+    from eschool.tutoring.views.student import POLL_SECONDS
+
+    window, note = open_the_service()
+    if window is None:
+        print(f"skipped: {note}")
+        return 0
+    load = Path("/proc/loadavg").read_text().split()[0]
+    started = time.perf_counter()
+    teacher_cookies, questions = create_evening(students, teachers)
+    setup_seconds = time.perf_counter() - started
+    connections.close_all()
+
+    # Two servers of one process each (not --workers 2): the bench chooses which worker
+    # each side is on. They run config.asgi as a district does, with its line of
+    # ESCHOOL_REQUESTS_PER_WORKER requests, so a burst of accepts does not ask PostgreSQL
+    # for more connections than it has. They shut down within 3 s: now and then a closed
+    # socket's consumer never finishes (its channel-layer receive, cancelled inside
+    # redis-py's blocking read, does not end) and uvicorn would wait for it for ever.
+    extra = ("--timeout-graceful-shutdown", "3")
+    ports = [free_port(), free_port()]
+    with ThreadPoolExecutor(2) as starting:  # both start up at once
+        futures = [
+            starting.submit(site.start_server, port, extra=extra, stderr=log)
+            for port, log in zip(ports, logs, strict=True)
+        ]
+    servers = [future.result() for future in futures]  # raises what stopped one starting
+    running = time.perf_counter()
+    results = asyncio.run(
+        evening(
+            ports, [server.pid for server in servers], teacher_cookies, questions,
+            students // teachers, idle, POLL_SECONDS,
+        )
+    )  # fmt: skip
+
+    run_seconds = time.perf_counter() - running
+    stop_servers(servers)
+    errors, stuck = server_log(logs)
+    problems = check_rooms(results) + errors
+    connections.close_all()
+    print("workers: 2 (student and teacher of each session on different ones)")
+    print(f"students: {students}")
+    print(f"teachers: {teachers}")
+    print(f"service_window: {window}")
+    if note:
+        print(f"window_note: {note}")
+    print(f"load_average_at_start: {load} ({os.cpu_count()} cores, shared)")
+    print(f"migrate_seconds: {site.migrate_seconds:.1f}")
+    print(f"setup_seconds: {setup_seconds:.1f}")
+    print(f"run_seconds: {run_seconds:.1f}")
+    report(results, teachers=teachers, idle=idle, poll=POLL_SECONDS)
+    print(f"server_errors: {len(errors)}")
+    print(f"consumers_stuck_at_shutdown: {stuck}")
+    print(f"problems: {len(problems)}")
+    cross, same = results["cross"], results["same"]
+    cross_rate = cross.messages / cross.seconds
+    print(f"cross_worker_to_same_worker: {cross_rate / (same.messages / same.seconds):.2f}")
+    print(f"messages_per_second: {cross_rate:.0f}")
+    if problems:
+        for problem, times in Counter(problems).most_common(20):
+            print(f"FAILED: {problem} (×{times})", file=sys.stderr)
+        return 1
+    return 0
 
 
 if __name__ == "__main__":
