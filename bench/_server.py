@@ -228,7 +228,35 @@ def fresh_site(
                 drop_database(database_url)
 
 
-# --- pages -------------------------------------------------------------------------------
+# --- people and pages -------------------------------------------------------------------------------
+
+
+def create_students(usernames: list[str], *, school_code: str) -> list:
+    """Grade-7 students of one homeroom in a new junior school, one per username, named
+    学生0, 学生1, … The users are returned (saved)."""
+    from eschool.accounts.models import Role, Student, User
+    from eschool.org.models import Grade, Homeroom, Region, School, Stage
+
+    region = Region.objects.get(kind=Region.Kind.HOME)
+    school = School.objects.create(
+        code=school_code, name="基准初级中学", stage=Stage.JUNIOR, region=region
+    )
+    grade = Grade.objects.get(level=7)
+    homeroom = Homeroom.objects.create(school=school, grade=grade, number=1)
+    users = User.objects.bulk_create(
+        User(
+            username=username,
+            name=f"学生{number}",
+            role=Role.STUDENT,
+            school=school,
+            password="!",  # unusable: benches log them in by writing their session
+        )
+        for number, username in enumerate(usernames)
+    )
+    Student.objects.bulk_create(
+        Student(user=user, school=school, grade=grade, homeroom=homeroom) for user in users
+    )
+    return users
 
 
 def measure(path: str, *, host: str = "testserver") -> tuple[int, int]:

@@ -27,7 +27,7 @@ import sys
 import time
 from urllib.parse import urlsplit, urlunsplit
 
-from _server import admin_url, free_port, fresh_site, unavailable
+from _server import admin_url, create_students, free_port, fresh_site, unavailable
 
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/bench_booking"
 WORKERS = 2
@@ -52,29 +52,12 @@ def create_district(students: int, seats: int) -> tuple[int, list[str]]:
     from django.contrib.sessions.backends.db import SessionStore
     from django.contrib.sessions.models import Session as DjangoSession
 
-    from eschool.accounts.models import Role, Student, User
     from eschool.classroom.models import Session
     from eschool.core import timeutil
-    from eschool.org.models import Grade, Homeroom, Region, School, Stage, Subject
+    from eschool.org.models import Grade, Stage, Subject
 
-    region = Region.objects.get(kind=Region.Kind.HOME)
-    school = School.objects.create(
-        code="999000001", name="基准初级中学", stage=Stage.JUNIOR, region=region
-    )
-    grade = Grade.objects.get(level=7)
-    homeroom = Homeroom.objects.create(school=school, grade=grade, number=1)
-    users = User.objects.bulk_create(
-        User(
-            username=f"S{number:05d}",
-            name=f"学生{number}",
-            role=Role.STUDENT,
-            school=school,
-            password="!",  # unusable: they never log in with a password here
-        )
-        for number in range(students)
-    )
-    Student.objects.bulk_create(
-        Student(user=user, school=school, grade=grade, homeroom=homeroom) for user in users
+    users = create_students(
+        [f"S{number:05d}" for number in range(students)], school_code="999000001"
     )
     # Two hours from now: bookable, and its day is already public.
     starts_at = (timeutil.now() + dt.timedelta(hours=2)).replace(second=0, microsecond=0)
@@ -87,7 +70,7 @@ def create_district(students: int, seats: int) -> tuple[int, list[str]]:
         ends_at=starts_at + dt.timedelta(minutes=40),
         capacity=seats,
     )
-    session.grades.set([grade])
+    session.grades.set([Grade.objects.get(level=7)])
 
     backend = settings.AUTHENTICATION_BACKENDS[0]
     store = SessionStore()

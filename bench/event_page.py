@@ -20,7 +20,7 @@ import datetime as dt
 import sys
 
 from _client import load
-from _server import free_port, fresh_site, write_static
+from _server import create_students, free_port, fresh_site, write_static
 
 CONNECTIONS = 64
 ROUNDS = 3
@@ -31,21 +31,11 @@ def create_event() -> tuple[int, str]:
     """Today's flag-raising (starting in an hour) and a logged-in student's login cookie."""
     from django.test import Client
 
-    from eschool.accounts.models import Role, Student, User
     from eschool.classroom.models import Session
     from eschool.core import timeutil
-    from eschool.org.models import Grade, Homeroom, Region, School, Stage
+    from eschool.org.models import Grade, Stage
 
-    region = Region.objects.get(kind=Region.Kind.HOME)
-    school = School.objects.create(
-        code="999000003", name="基准中学", stage=Stage.JUNIOR, region=region
-    )
-    grade = Grade.objects.get(level=7)
-    homeroom = Homeroom.objects.create(school=school, grade=grade, number=1)
-    user = User.objects.create(
-        username="E000001", name="学生甲", role=Role.STUDENT, school=school, password="!"
-    )
-    Student.objects.create(user=user, school=school, grade=grade, homeroom=homeroom)
+    [user] = create_students(["E000001"], school_code="999000003")
     starts_at = timeutil.now().replace(second=0, microsecond=0) + dt.timedelta(hours=1)
     event = Session.objects.create(
         title="升旗仪式",

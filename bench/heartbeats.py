@@ -30,7 +30,7 @@ import sys
 import time
 from pathlib import Path
 
-from _server import free_port, fresh_site, stop_server, unavailable
+from _server import create_students, free_port, fresh_site, stop_server, unavailable
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/bench_heartbeats"
@@ -52,30 +52,13 @@ def view_application():
 
 def create_viewers(students: int) -> tuple[int, list[str]]:
     """The session's id and one watch token per student."""
-    from eschool.accounts.models import Role, Student, User
     from eschool.classroom.models import Session
     from eschool.core import timeutil
-    from eschool.org.models import Grade, Homeroom, Region, School, Stage
+    from eschool.org.models import Stage
     from eschool.watching.services import watch_token_issue
 
-    region = Region.objects.get(kind=Region.Kind.HOME)
-    school = School.objects.create(
-        code="999000002", name="基准初级中学", stage=Stage.JUNIOR, region=region
-    )
-    grade = Grade.objects.get(level=7)
-    homeroom = Homeroom.objects.create(school=school, grade=grade, number=1)
-    users = User.objects.bulk_create(
-        User(
-            username=f"H{number:06d}",
-            name=f"学生{number}",
-            role=Role.STUDENT,
-            school=school,
-            password="!",
-        )
-        for number in range(students)
-    )
-    Student.objects.bulk_create(
-        Student(user=user, school=school, grade=grade, homeroom=homeroom) for user in users
+    users = create_students(
+        [f"H{number:06d}" for number in range(students)], school_code="999000002"
     )
     starts_at = timeutil.now().replace(second=0, microsecond=0)
     session = Session.objects.create(
