@@ -146,7 +146,7 @@ def create_evening(students: int, teachers: int) -> tuple[list[str], dict[int, s
     # take a few seconds); teachers go online later, over HTTP, once the servers run.
     today = timeutil.today()
     teacher_cookies = []
-    for user in User.objects.filter(role=Role.TEACHER).order_by("username"):
+    for user in users:
         shift_sign_up(actor=user, day=today, subjects=[maths], band=band)
         client = Client()
         client.force_login(user)
@@ -238,6 +238,11 @@ class Side:
     ended: bool = False
     syncs: int = 0  # syncs sent after SYNC_AFTER without a frame
     recovered: int = 0  # messages that came in answer to a sync, not live
+
+    def again(self, port: int) -> "Side":
+        """The same person's new socket to the room on `port`, resuming from the last seq
+        this one saw (not open yet)."""
+        return Side(self.role, port, self.session_id, self.cookie, last_seq=self.last_seq)
 
     async def open(self, *, read=True) -> "Side":
         """Connect, say hello from last_seq and wait for the welcome (then read in the
@@ -444,9 +449,7 @@ async def matching(ports, teacher_cookies, questions, rounds, poll) -> tuple[lis
     rng = random.Random(5)
     # Going online offers each teacher the oldest waiting question (shift_clock_in dispatches).
     for number, cookie in enumerate(teacher_cookies):
-        status, headers, _ = await http(
-            ports[number % 2], "POST", "/tutoring/duty/clock/in/", cookie
-        )
+        status, _, _ = await http(ports[number % 2], "POST", "/tutoring/duty/clock/in/", cookie)
         if status != 302:
             raise RuntimeError(f"clock-in answered {status}")
     matches, previous = [], [None] * len(teacher_cookies)
@@ -491,6 +494,11 @@ async def matching(ports, teacher_cookies, questions, rounds, poll) -> tuple[lis
 # --- 2. chat ------------------------------------------------------------------------------
 
 
+def texts(phase: str, role: str) -> dict[str, str]:
+    """What one side posts in a chat phase, in order: {client id: text}."""
+    return {f"{phase}-{role}-{n}": f"{phase} {role} 第{n}条" for n in range(TEXTS_PER_PHASE)}
+
+
 @dataclass
 class Chat:
     messages: int
@@ -506,15 +514,14 @@ async def chat(rooms: list[tuple[Side, Side]], phase: str) -> Chat:
 
     async def talk(side: Side) -> list[int | None]:
         return [
-            await side.post(f"{phase} {side.role} 第{n}条", f"{phase}-{side.role}-{n}")
-            for n in range(TEXTS_PER_PHASE)
+            await side.post(text, client_id) for client_id, text in texts(phase, side.role).items()
         ]
 
     started = time.perf_counter()
     acks = await asyncio.gather(*(talk(side) for room in rooms for side in room))
     problems, delivery, finished = [], [], started
-    for index, (first, second) in enumerate(rooms):
-        seqs = [seq for seq in acks[2 * index] + acks[2 * index + 1] if seq is not None]
+    for (first, second), first_acks, second_acks in zip(rooms, acks[::2], acks[1::2], strict=True):
+        seqs = [seq for seq in first_acks + second_acks if seq is not None]
         if len(seqs) != 2 * TEXTS_PER_PHASE:
             problems.append(f"room {first.session_id}: {2 * TEXTS_PER_PHASE - len(seqs)} refused")
         last = max(seqs, default=0)
@@ -525,14 +532,11 @@ async def chat(rooms: list[tuple[Side, Side]], phase: str) -> Chat:
             if [m.seq for m in got] != expected:
                 problems.append(f"room {side.session_id}: the {side.role} got seqs out of order")
             theirs = [m for m in got if m.author == other.role]
-            sent = [f"{phase}-{other.role}-{n}" for n in range(TEXTS_PER_PHASE)]
-            if [m.client_id for m in theirs] != sent:
+            sent = texts(phase, other.role)
+            if [m.client_id for m in theirs] != list(sent):
                 problems.append(f"room {side.session_id}: the {side.role} lost or doubled texts")
             for message in theirs:
-                if (
-                    message.text
-                    != f"{phase} {other.role} 第{message.client_id.rsplit('-', 1)[1]}条"
-                ):
+                if message.text != sent.get(message.client_id):
                     problems.append(f"room {side.session_id}: text changed: {message.text}")
                 delivery.append((message.at - other.sent_at[message.client_id]) * 1000)
                 finished = max(finished, message.at)
@@ -544,12 +548,9 @@ async def move(rooms, ports) -> list[tuple[Side, Side]]:
     """Both sides of room n come back on ports[n % 2], resuming from the last seq they saw."""
     moved = []
     for number, room in enumerate(rooms):
-        sides = []
         for side in room:
             await side.close()
-            sides.append(Side(side.role, ports[number % 2], side.session_id, side.cookie,
-                              last_seq=side.last_seq))  # fmt: skip
-        moved.append(tuple(sides))
+        moved.append(tuple(side.again(ports[number % 2]) for side in room))
     await asyncio.gather(*(side.open() for room in moved for side in room))
     for room in moved:
         for side in room:
@@ -561,19 +562,28 @@ async def move(rooms, ports) -> list[tuple[Side, Side]]:
 # --- 3. memory ----------------------------------------------------------------------------
 
 
+async def a_hundred_at_a_time(steps) -> list:
+    """Await the coroutines `steps`, at most a hundred at once: handshakes so that none waits
+    past its timeout, closes so that they are no burst of channel-layer calls (at 100 at once
+    a worker's Redis pool once ran out; config/settings.py)."""
+    line = asyncio.Semaphore(100)
+
+    async def one(step):
+        async with line:
+            return await step
+
+    return await asyncio.gather(*(one(step) for step in steps))
+
+
 async def open_idle(rooms, ports, count: int) -> list[Side]:
     """`count` more sockets to the rooms (as from more tabs), alternately on each worker."""
-    line = asyncio.Semaphore(100)  # handshakes at once, so none waits past its timeout
 
-    async def one(number: int) -> Side:
+    def extra(number: int) -> Side:
         first, second = rooms[number % len(rooms)]
         side = first if number // len(rooms) % 2 else second
-        extra = Side(side.role, ports[number % 2], side.session_id, side.cookie,
-                     last_seq=side.last_seq)  # fmt: skip
-        async with line:
-            return await extra.open(read=False)
+        return side.again(ports[number % 2])
 
-    return await asyncio.gather(*(one(number) for number in range(count)))
+    return await a_hundred_at_a_time(extra(number).open(read=False) for number in range(count))
 
 
 # --- the run ------------------------------------------------------------------------------
@@ -595,15 +605,7 @@ async def evening(ports, pids, teacher_cookies, questions, rounds, idle, poll) -
     extra = await open_idle(rooms, ports, idle)
     after = [rss_kib(pid) for pid in pids]
     phases["memory"] = time.perf_counter() - started
-    # Closed a hundred at a time, like they were opened: each close is a channel-layer call,
-    # and a worker's Redis pool refuses more than 100 at once (redis-py's default).
-    line = asyncio.Semaphore(100)
-
-    async def close(side: Side) -> None:
-        async with line:
-            await side.close()
-
-    await asyncio.gather(*(close(side) for side in extra + [s for room in rooms for s in room]))
+    await a_hundred_at_a_time(side.close() for side in extra + [s for room in rooms for s in room])
     return {
         "matches": matches,
         "rooms": rooms,
