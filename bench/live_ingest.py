@@ -43,6 +43,8 @@ import time
 from fractions import Fraction
 from pathlib import Path
 
+from _server import cpu_seconds, free_port
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
@@ -135,12 +137,6 @@ def as_obs_sends_it(recording: bytes, path: Path) -> Path:
     return path
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 class _Callbacks(http.server.BaseHTTPRequestHandler):
     """Says yes to every nginx-rtmp callback (the app's decisions are not measured here)."""
 
@@ -153,17 +149,6 @@ class _Callbacks(http.server.BaseHTTPRequestHandler):
 
     def log_message(self, *args):
         pass
-
-
-def _cpu_seconds(pids: list[int]) -> float:
-    total = 0
-    for pid in pids:
-        try:
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        total += int(fields[11]) + int(fields[12])  # utime + stime
-    return total / os.sysconf("SC_CLK_TCK")
 
 
 def _nginx_processes(master: int) -> list[int]:
@@ -222,14 +207,14 @@ def obs_path(source: Path, seconds: float, folder: Path) -> dict | str:
         puller = threading.Thread(target=pull)
         puller.start()  # it waits for the publisher (nginx-rtmp keeps idle streams)
         nginx_pids = _nginx_processes(nginx.pid)
-        nginx_before = _cpu_seconds(nginx_pids)
+        nginx_before = cpu_seconds(nginx_pids)
         started = time.monotonic()
         pushed = ingest.push_as_obs(source, url, timeout=seconds + 60)
         if pushed.returncode:
             return f"the push failed: {pushed.stdout}{pushed.stderr}"
         puller.join(timeout=60)
         elapsed = time.monotonic() - started
-        nginx_cpu = _cpu_seconds(nginx_pids) - nginx_before
+        nginx_cpu = cpu_seconds(nginx_pids) - nginx_before
     finally:
         nginx.terminate()
         nginx.wait(timeout=15)

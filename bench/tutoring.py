@@ -50,7 +50,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from _server import free_port, fresh_site, stop_servers, unavailable
+from _server import cpu_seconds, free_port, fresh_site, stop_servers, unavailable
 from booking_storm import create_district
 
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/bench_tutoring"
@@ -169,16 +169,6 @@ def rss_kib(pid: int) -> int:
         if line.startswith("VmRSS:"):
             return int(line.split()[1])
     raise RuntimeError(f"no VmRSS for process {pid}")
-
-
-def cpu_seconds(pids) -> float:
-    """CPU time the workers have used (user + system): less swayed than wall-clock time by
-    whatever else the machine runs."""
-    ticks = 0
-    for pid in pids:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        ticks += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15)
-    return ticks / os.sysconf("SC_CLK_TCK")
 
 
 # --- clients ------------------------------------------------------------------------------
