@@ -61,7 +61,9 @@ def chromium(django_db_setup):
         browser.close()
 
 
-def _page(chromium, viewport):
+def new_page(chromium, viewport=PHONE):
+    """A page in a browser context of its own (its own cookies), in Chinese; (context, page):
+    the test closes the context."""
     context = chromium.new_context(viewport=viewport, locale="zh-CN")
     context.set_default_timeout(15_000)
     page = context.new_page()
@@ -70,16 +72,27 @@ def _page(chromium, viewport):
 
 @pytest.fixture
 def phone_page(chromium, live_server):
-    context, page = _page(chromium, PHONE)
+    context, page = new_page(chromium, PHONE)
     yield page
     context.close()
 
 
 @pytest.fixture(params=[PHONE, DESKTOP], ids=["phone", "desktop"])
 def any_page(request, chromium, live_server):
-    context, page = _page(chromium, request.param)
+    context, page = new_page(chromium, request.param)
     yield page
     context.close()
+
+
+def log_in_by_cookie(page, base_url: str, user) -> None:
+    """`user` logged in on the page's browser context by a session cookie, without the form."""
+    from django.test import Client
+
+    client = Client()
+    client.force_login(user)
+    page.context.add_cookies(
+        [{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": base_url}]
+    )
 
 
 def assert_no_horizontal_scroll(page) -> None:
@@ -140,3 +153,46 @@ def asgi_server(transactional_db, media_root):
     yield f"http://127.0.0.1:{port}"
     server.should_exit = True
     thread.join(timeout=10)
+
+
+def session_of_yesterday(actor, *, title: str = "光的折射", **fields):
+    """A grade-7 junior session of yesterday 8:00-8:40 created by `actor`; other fields as given."""
+    import datetime as dt
+
+    from eschool.classroom.services import session_create
+    from eschool.core import timeutil
+    from eschool.org.models import Grade, Stage
+
+    yesterday = timeutil.today() - dt.timedelta(days=1)
+    return session_create(
+        actor=actor,
+        starts_at=timeutil.at_local(yesterday, dt.time(8, 0)),
+        ends_at=timeutil.at_local(yesterday, dt.time(8, 40)),
+        stage=Stage.JUNIOR,
+        grades=[Grade.objects.get(level=7)],
+        title=title,
+        **fields,
+    )
+
+
+@pytest.fixture
+def replay_of_yesterday(district_admin, media_root, settings, tmp_path):
+    """Makes session_of_yesterday(...) with an uploaded replay of `seconds` s, packaged at once
+    (jobs run at once in tests) in one small rendition."""
+    from django.core.files import File
+
+    from eschool.live import services as live_services
+    from eschool.live.media import make_test_video
+
+    settings.ESCHOOL_REPLAY_RENDITIONS = ((320, 180),)
+
+    def make(*, seconds: int, **fields):
+        session = session_of_yesterday(district_admin, **fields)
+        clip = make_test_video(tmp_path / "lesson.mp4", seconds=seconds, width=320, height=180)
+        with clip.open("rb") as upload:
+            live_services.recording_upload(
+                actor=district_admin, session=session, uploaded_file=File(upload, name=clip.name)
+            )
+        return session
+
+    return make

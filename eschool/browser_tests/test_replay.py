@@ -4,12 +4,11 @@ import datetime as dt
 
 import pytest
 
-from eschool.classroom.services import session_create
 from eschool.core import timeutil
-from eschool.live import services as live_services
-from eschool.live.media import make_test_video
 from eschool.live.models import Recording
-from eschool.org.models import Grade, Stage
+from eschool.org.models import Stage
+
+from .conftest import log_in_by_cookie, new_page
 
 pytestmark = [
     pytest.mark.browser,
@@ -17,29 +16,10 @@ pytestmark = [
 ]
 
 
-def test_a_replay_plays_and_seeks_on_a_phone(
-    phone_page, live_server, district_admin, media_root, settings, tmp_path
-):
-    settings.ESCHOOL_REPLAY_RENDITIONS = ((320, 180),)
-    yesterday = timeutil.today() - dt.timedelta(days=1)
-    session = session_create(
-        actor=district_admin,
-        starts_at=timeutil.at_local(yesterday, dt.time(8, 0)),
-        ends_at=timeutil.at_local(yesterday, dt.time(8, 40)),
-        stage=Stage.JUNIOR,
-        grades=[Grade.objects.get(level=7)],
-        title="光的折射",
-    )
-    clip = tmp_path / "lesson.mp4"
-    make_test_video(clip, seconds=6, width=320, height=180)
-    with clip.open("rb") as upload:
-        from django.core.files import File
-
-        recording = live_services.recording_upload(
-            actor=district_admin, session=session, uploaded_file=File(upload, name="lesson.mp4")
-        )
+def test_a_replay_plays_and_seeks_on_a_phone(phone_page, live_server, replay_of_yesterday):
+    session = replay_of_yesterday(seconds=6)
     # The packaging job was enqueued on commit; in tests jobs run at once.
-    assert Recording.objects.get(pk=recording.pk).status == "ready"
+    assert Recording.objects.get(session=session).status == "ready"
 
     page = phone_page
     page.goto(f"{live_server.url}/sessions/{session.pk}/")
@@ -52,42 +32,11 @@ def test_a_replay_plays_and_seeks_on_a_phone(
     page.wait_for_function("document.querySelector('video').currentTime >= 4.2")
 
 
-def _replay_of_yesterday(district_admin, tmp_path, *, seconds: int):
-    """A session of yesterday with an uploaded replay of `seconds` s (packaged at once)."""
-    from django.core.files import File
-
-    yesterday = timeutil.today() - dt.timedelta(days=1)
-    session = session_create(
-        actor=district_admin,
-        starts_at=timeutil.at_local(yesterday, dt.time(8, 0)),
-        ends_at=timeutil.at_local(yesterday, dt.time(8, 40)),
-        stage=Stage.JUNIOR,
-        grades=[Grade.objects.get(level=7)],
-        title="光的折射",
-    )
-    clip = tmp_path / "lesson.mp4"
-    make_test_video(clip, seconds=seconds, width=320, height=180)
-    with clip.open("rb") as upload:
-        live_services.recording_upload(
-            actor=district_admin, session=session, uploaded_file=File(upload, name="lesson.mp4")
-        )
-    return session
-
-
 def _context(chromium, user=None, *, url):
-    from django.test import Client
-
-    from .conftest import PHONE
-
-    context = chromium.new_context(viewport=PHONE, locale="zh-CN")
-    context.set_default_timeout(15_000)
+    context, page = new_page(chromium)
     if user is not None:
-        client = Client()
-        client.force_login(user)
-        context.add_cookies(
-            [{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": url}]
-        )
-    return context, context.new_page()
+        log_in_by_cookie(page, url, user)
+    return context, page
 
 
 def _play_to(page, seconds: float):
@@ -103,14 +52,13 @@ def _play_to(page, seconds: float):
 
 
 def test_a_student_continues_on_the_laptop_where_the_phone_stopped(
-    chromium, live_server, district_admin, student, media_root, settings, tmp_path
+    chromium, live_server, student, replay_of_yesterday
 ):
     from playwright.sync_api import expect
 
     from eschool.watching.services import heartbeats_fold
 
-    settings.ESCHOOL_REPLAY_RENDITIONS = ((320, 180),)
-    session = _replay_of_yesterday(district_admin, tmp_path, seconds=20)
+    session = replay_of_yesterday(seconds=20)
     url = f"{live_server.url}/sessions/{session.pk}/"
 
     phone_context, phone = _context(chromium, student, url=live_server.url)
@@ -131,13 +79,10 @@ def test_a_student_continues_on_the_laptop_where_the_phone_stopped(
     laptop_context.close()
 
 
-def test_a_visitor_continues_only_in_the_same_browser(
-    chromium, live_server, district_admin, media_root, settings, tmp_path
-):
+def test_a_visitor_continues_only_in_the_same_browser(chromium, live_server, replay_of_yesterday):
     from playwright.sync_api import expect
 
-    settings.ESCHOOL_REPLAY_RENDITIONS = ((320, 180),)
-    session = _replay_of_yesterday(district_admin, tmp_path, seconds=20)
+    session = replay_of_yesterday(seconds=20)
     url = f"{live_server.url}/sessions/{session.pk}/"
 
     context, page = _context(chromium, url=live_server.url)

@@ -1,20 +1,15 @@
 """A teacher uploads a recorded lesson on a phone; a dropped piece is sent again; it becomes the
 session's replay, which plays, changes speed and gets a chapter that seeks."""
 
-import datetime as dt
-
 import pytest
 from playwright.sync_api import expect
 
-from eschool.classroom.services import session_create
-from eschool.core import timeutil
 from eschool.core.testing import PASSWORD
 from eschool.live import upload_views
 from eschool.live.media import make_test_video, read_playlist
 from eschool.live.models import Chapter, Recording
-from eschool.org.models import Grade, Stage
 
-from .conftest import assert_no_horizontal_scroll, in_chinese
+from .conftest import assert_no_horizontal_scroll, in_chinese, session_of_yesterday
 
 pytestmark = [
     pytest.mark.browser,
@@ -27,16 +22,7 @@ PIECE = 32 * 1024
 
 @pytest.fixture
 def session(district_admin, teacher):
-    yesterday = timeutil.today() - dt.timedelta(days=1)
-    return session_create(
-        actor=district_admin,
-        starts_at=timeutil.at_local(yesterday, dt.time(8, 0)),
-        ends_at=timeutil.at_local(yesterday, dt.time(8, 40)),
-        stage=Stage.JUNIOR,
-        grades=[Grade.objects.get(level=7)],
-        title=TITLE,
-        teacher=teacher.teacher,
-    )
+    return session_of_yesterday(district_admin, title=TITLE, teacher=teacher.teacher)
 
 
 def log_in(page, live_server, username):

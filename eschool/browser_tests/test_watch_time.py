@@ -3,15 +3,14 @@
 import datetime as dt
 
 import pytest
-from django.core.files import File
-from django.test import Client
 
-from eschool.browser_tests.conftest import assert_no_horizontal_scroll, in_chinese
-from eschool.classroom.services import session_create
+from eschool.browser_tests.conftest import (
+    assert_no_horizontal_scroll,
+    in_chinese,
+    log_in_by_cookie,
+)
 from eschool.core import timeutil
-from eschool.live import services as live_services
-from eschool.live.media import make_test_video
-from eschool.org.models import Grade, Stage
+from eschool.org.models import Stage
 from eschool.watching.models import WatchSection
 from eschool.watching.services import heartbeats_fold
 
@@ -21,36 +20,13 @@ pytestmark = [
 ]
 
 
-def log_in(page, live_server, user):
-    client = Client()
-    client.force_login(user)
-    page.context.add_cookies(
-        [{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": live_server.url}]
-    )
-
-
 def test_a_replay_watched_with_a_seek_is_two_sections_of_what_was_played(
-    phone_page, live_server, district_admin, student, media_root, settings, tmp_path
+    phone_page, live_server, student, replay_of_yesterday
 ):
-    settings.ESCHOOL_REPLAY_RENDITIONS = ((320, 180),)
-    yesterday = timeutil.today() - dt.timedelta(days=1)
-    session = session_create(
-        actor=district_admin,
-        starts_at=timeutil.at_local(yesterday, dt.time(8, 0)),
-        ends_at=timeutil.at_local(yesterday, dt.time(8, 40)),
-        stage=Stage.JUNIOR,
-        grades=[Grade.objects.get(level=7)],
-        title="光的折射",
-    )
-    clip = tmp_path / "lesson.mp4"
-    make_test_video(clip, seconds=8, width=320, height=180)
-    with clip.open("rb") as upload:
-        live_services.recording_upload(
-            actor=district_admin, session=session, uploaded_file=File(upload, name="lesson.mp4")
-        )
+    session = replay_of_yesterday(seconds=8)
 
     page = phone_page
-    log_in(page, live_server, student)
+    log_in_by_cookie(page, live_server.url, student)
     page.goto(f"{live_server.url}/sessions/{session.pk}/")
     assert page.evaluate("document.querySelector('video').dataset.mode") == "replay"
     with page.expect_response(lambda r: r.url.endswith("/watch/heartbeats")) as first:
@@ -98,7 +74,7 @@ def test_the_attendance_pages_fit_a_phone(phone_page, live_server, teacher, stud
     )
     Booking.objects.create(session=session, learner=student, status="confirmed", queued_at=start)
     page = phone_page
-    log_in(page, live_server, teacher)
+    log_in_by_cookie(page, live_server.url, teacher)
     page.goto(f"{live_server.url}/watch/sessions/{session.pk}/attendance/")
     assert page.locator("h1").inner_text()
     assert student.name in page.locator("table").inner_text()
@@ -106,7 +82,7 @@ def test_the_attendance_pages_fit_a_phone(phone_page, live_server, teacher, stud
     page.goto(f"{live_server.url}/watch/attendance/")
     assert_no_horizontal_scroll(page)
     page.context.clear_cookies()
-    log_in(page, live_server, parent)
+    log_in_by_cookie(page, live_server.url, parent)
     page.goto(f"{live_server.url}/accounts/children/{student.pk}/")
     page.get_by_role("link", name=in_chinese("Watch time: live and replay minutes")).click()
     page.wait_for_url(f"**/watch/children/{student.pk}/")
@@ -114,32 +90,16 @@ def test_the_attendance_pages_fit_a_phone(phone_page, live_server, teacher, stud
 
 
 def test_a_district_events_page_is_shared_and_still_counts_each_student(
-    phone_page, live_server, district_admin, student, media_root, settings, tmp_path
+    phone_page, live_server, student, replay_of_yesterday
 ):
     """The event's page and token are the same for everyone (public); the heartbeats go
     with the login cookie, and the fold counts them for the student who watched."""
     from eschool.classroom.models import Session
 
-    settings.ESCHOOL_REPLAY_RENDITIONS = ((320, 180),)
-    yesterday = timeutil.today() - dt.timedelta(days=1)
-    event = session_create(
-        actor=district_admin,
-        kind=Session.Kind.EVENT,
-        starts_at=timeutil.at_local(yesterday, dt.time(8, 0)),
-        ends_at=timeutil.at_local(yesterday, dt.time(8, 30)),
-        stage=Stage.JUNIOR,
-        grades=[Grade.objects.get(level=7)],
-        title="升旗仪式",
-    )
-    clip = tmp_path / "ceremony.mp4"
-    make_test_video(clip, seconds=8, width=320, height=180)
-    with clip.open("rb") as upload:
-        live_services.recording_upload(
-            actor=district_admin, session=event, uploaded_file=File(upload, name="ceremony.mp4")
-        )
+    event = replay_of_yesterday(seconds=8, kind=Session.Kind.EVENT, title="升旗仪式")
 
     page = phone_page
-    log_in(page, live_server, student)
+    log_in_by_cookie(page, live_server.url, student)
     with page.expect_response(lambda r: r.url.endswith(f"/sessions/{event.pk}/")) as opened:
         page.goto(f"{live_server.url}/sessions/{event.pk}/")
     assert opened.value.headers["cache-control"] == "public, max-age=60"
