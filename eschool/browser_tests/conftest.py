@@ -84,6 +84,19 @@ def any_page(request, chromium, live_server):
     context.close()
 
 
+def log_in(page, base_url: str, username: str) -> None:
+    """Log in through the login form with the personas' password; returns once logged in."""
+    from playwright.sync_api import expect
+
+    from eschool.core.testing import PASSWORD
+
+    page.goto(base_url + "/accounts/login/")
+    page.get_by_label(in_chinese("Student/staff number or mobile number")).fill(username)
+    page.get_by_label(in_chinese("Password")).fill(PASSWORD)
+    page.get_by_role("button", name=in_chinese("Log in")).click()
+    expect(page.get_by_role("button", name=in_chinese("Log out"), exact=True)).to_be_visible()
+
+
 def log_in_by_cookie(page, base_url: str, user) -> None:
     """`user` logged in on the page's browser context by a session cookie, without the form."""
     from django.test import Client

@@ -12,10 +12,10 @@ from playwright.sync_api import expect
 from eschool.accounts.models import Role, Student
 from eschool.classroom.models import Booking, Session
 from eschool.core import timeutil
-from eschool.core.testing import PASSWORD, make_user
+from eschool.core.testing import make_user
 from eschool.org.models import Grade, Stage, Subject
 
-from .conftest import assert_no_horizontal_scroll, in_chinese
+from .conftest import assert_no_horizontal_scroll, in_chinese, log_in
 
 pytestmark = [
     pytest.mark.browser,
@@ -50,14 +50,6 @@ def li_si(student):
     return user
 
 
-def log_in(page, live_server, username):
-    page.goto(live_server.url + "/accounts/login/")
-    page.get_by_label(in_chinese("Student/staff number or mobile number")).fill(username)
-    page.get_by_label(in_chinese("Password")).fill(PASSWORD)
-    page.get_by_role("button", name=in_chinese("Log in")).click()
-    expect(page.get_by_role("button", name=in_chinese("Log out"), exact=True)).to_be_visible()
-
-
 def log_out(page):
     page.get_by_role("button", name=in_chinese("Log out"), exact=True).click()
     expect(page.get_by_role("link", name=in_chinese("Log in"))).to_be_visible()
@@ -79,7 +71,7 @@ def test_book_cancel_waitlist_promotion_and_the_parents_view(
     expect(page.locator("#booking").get_by_role("link", name=in_chinese("Log in"))).to_be_visible()
 
     # 李四 books the only seat and finds it in 我的课表.
-    log_in(page, live_server, "00124")
+    log_in(page, live_server.url, "00124")
     open_session(page, live_server, session)
     page.get_by_role("button", name=in_chinese("Book a seat")).click()
     expect(page.locator(".booking-state")).to_have_text(in_chinese("You have booked a seat."))
@@ -93,14 +85,14 @@ def test_book_cancel_waitlist_promotion_and_the_parents_view(
     log_out(page)
 
     # 张三 finds it full and joins the waitlist.
-    log_in(page, live_server, "00123")
+    log_in(page, live_server.url, "00123")
     open_session(page, live_server, session)
     page.get_by_role("button", name=in_chinese("Join the waitlist")).click()
     expect(page.locator(".booking-state")).to_have_text(in_chinese("You are on the waitlist."))
     log_out(page)
 
     # 李四 cancels: the seat goes to 张三.
-    log_in(page, live_server, "00124")
+    log_in(page, live_server.url, "00124")
     open_session(page, live_server, session)
     page.get_by_role("button", name=in_chinese("Cancel my booking")).click()
     expect(page.locator(".messages")).to_contain_text(in_chinese("Your booking is cancelled."))
@@ -109,7 +101,7 @@ def test_book_cancel_waitlist_promotion_and_the_parents_view(
     assert Booking.objects.get(learner=student).status == Booking.Status.CONFIRMED
 
     # 张三 sees the notification, once, and the booking.
-    log_in(page, live_server, "00123")
+    log_in(page, live_server.url, "00123")
     link = page.locator(".notifications-link")
     expect(link).to_contain_text(in_chinese("Notifications"))
     expect(link.locator(".badge")).to_have_text("1")
@@ -126,7 +118,7 @@ def test_book_cancel_waitlist_promotion_and_the_parents_view(
     log_out(page)
 
     # 张三's parent sees the child's booking.
-    log_in(page, live_server, parent.username)
+    log_in(page, live_server.url, parent.username)
     page.goto(live_server.url + "/my/timetable/")
     child_timetable = in_chinese("%(name)s's timetable") % {"name": "张三"}
     page.get_by_role("link", name=child_timetable).click()
@@ -141,7 +133,7 @@ def test_a_session_with_unlimited_seats_is_booked_shown_and_cancelled(
     Session.objects.filter(pk=session.pk).update(capacity=None)  # unlimited seats
     page = phone_page
 
-    log_in(page, live_server, "00123")
+    log_in(page, live_server.url, "00123")
     open_session(page, live_server, session)
     page.get_by_role("button", name=in_chinese("Book a seat")).click()
     expect(page.locator(".booking-state")).to_have_text(in_chinese("You have booked a seat."))

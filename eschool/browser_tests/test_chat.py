@@ -5,11 +5,10 @@ import datetime as dt
 import pytest
 from playwright.sync_api import expect
 
-from eschool.browser_tests.conftest import PHONE, assert_no_horizontal_scroll, in_chinese
+from eschool.browser_tests.conftest import assert_no_horizontal_scroll, in_chinese, log_in, new_page
 from eschool.chat.models import Message
 from eschool.classroom.models import Session
 from eschool.core import timeutil
-from eschool.core.testing import PASSWORD
 from eschool.org.models import Grade, Stage, Subject
 
 pytestmark = [
@@ -42,14 +41,8 @@ def lesson(monkeypatch, teacher):
 
 
 def phone(chromium, base, username):
-    context = chromium.new_context(viewport=PHONE, locale="zh-CN")
-    context.set_default_timeout(15_000)
-    page = context.new_page()
-    page.goto(base + "/accounts/login/")
-    page.get_by_label(in_chinese("Student/staff number or mobile number")).fill(username)
-    page.get_by_label(in_chinese("Password")).fill(PASSWORD)
-    page.get_by_role("button", name=in_chinese("Log in")).click()
-    expect(page.get_by_role("button", name=in_chinese("Log out"), exact=True)).to_be_visible()
+    context, page = new_page(chromium)
+    log_in(page, base, username)
     return context, page
 
 

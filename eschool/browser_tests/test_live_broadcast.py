@@ -17,12 +17,11 @@ from playwright.sync_api import Locator, Page, expect
 
 from eschool.classroom.models import Booking, Session
 from eschool.core import timeutil
-from eschool.core.testing import PASSWORD
 from eschool.live.media import read_playlist
 from eschool.live.models import Broadcast
 from eschool.org.models import Grade, Stage, Subject
 
-from .conftest import CHROMIUM, CHROMIUM_ARGS, DESKTOP, PHONE, in_chinese
+from .conftest import CHROMIUM, CHROMIUM_ARGS, DESKTOP, PHONE, in_chinese, log_in
 
 pytestmark = [
     pytest.mark.browser,
@@ -41,14 +40,6 @@ def camera_browser(chromium):
     )
     yield browser
     browser.close()
-
-
-def log_in(page, base_url: str, username: str) -> None:
-    page.goto(base_url + "/accounts/login/")
-    page.get_by_label(in_chinese("Student/staff number or mobile number")).fill(username)
-    page.get_by_label(in_chinese("Password")).fill(PASSWORD)
-    page.get_by_role("button", name=in_chinese("Log in")).click()
-    expect(page.get_by_role("button", name=in_chinese("Log out"), exact=True)).to_be_visible()
 
 
 def class_starting_now(teacher, student=None) -> Session:

@@ -13,8 +13,7 @@ from eschool.core import timeutil
 from eschool.live.models import Broadcast, Recording
 from eschool.org.models import Grade, Stage
 
-from .conftest import PHONE, assert_no_horizontal_scroll, in_chinese
-from .test_booking import log_in
+from .conftest import PHONE, assert_no_horizontal_scroll, in_chinese, log_in
 
 pytestmark = [
     pytest.mark.browser,
@@ -104,7 +103,7 @@ def test_the_go_live_panel_fits_a_phone_and_every_control_has_a_label(
     context = chromium.new_context(viewport=PHONE, locale="zh-CN")
     context.set_default_timeout(15_000)
     page = context.new_page()
-    log_in(page, live_server, "T0001")
+    log_in(page, live_server.url, "T0001")
     page.goto(f"{live_server.url}/sessions/{event.pk}/")
 
     panel = page.locator("#go-live")

@@ -4,12 +4,11 @@ session's replay, which plays, changes speed and gets a chapter that seeks."""
 import pytest
 from playwright.sync_api import expect
 
-from eschool.core.testing import PASSWORD
 from eschool.live import upload_views
 from eschool.live.media import make_test_video, read_playlist
 from eschool.live.models import Chapter, Recording
 
-from .conftest import assert_no_horizontal_scroll, in_chinese, session_of_yesterday
+from .conftest import assert_no_horizontal_scroll, in_chinese, log_in, session_of_yesterday
 
 pytestmark = [
     pytest.mark.browser,
@@ -23,14 +22,6 @@ PIECE = 32 * 1024
 @pytest.fixture
 def session(district_admin, teacher):
     return session_of_yesterday(district_admin, title=TITLE, teacher=teacher.teacher)
-
-
-def log_in(page, live_server, username):
-    page.goto(live_server.url + "/accounts/login/")
-    page.get_by_label(in_chinese("Student/staff number or mobile number")).fill(username)
-    page.get_by_label(in_chinese("Password")).fill(PASSWORD)
-    page.get_by_role("button", name=in_chinese("Log in")).click()
-    expect(page.get_by_role("button", name=in_chinese("Log out"), exact=True)).to_be_visible()
 
 
 def test_an_uploaded_lesson_becomes_a_replay_that_plays(
@@ -56,7 +47,7 @@ def test_an_uploaded_lesson_becomes_a_replay_that_plays(
             route.continue_()
 
     page.route("**/live/uploads/**", drop_once)
-    log_in(page, live_server, teacher.username)
+    log_in(page, live_server.url, teacher.username)
     page.goto(f"{live_server.url}/sessions/{session.pk}/")
     page.get_by_role("link", name=in_chinese("Upload a recorded lesson")).click()
     expect(page.get_by_role("heading", level=1)).to_have_text(
@@ -130,7 +121,7 @@ def test_a_reloaded_page_continues_the_upload_where_the_server_stopped(
         route.continue_()
 
     page.route("**/live/uploads/**", network)
-    log_in(page, live_server, teacher.username)
+    log_in(page, live_server.url, teacher.username)
     page.goto(f"{live_server.url}/live/sessions/{session.pk}/upload/")
     page.get_by_label(in_chinese("Video file")).set_input_files(str(clip))
     page.get_by_role("button", name=in_chinese("Upload"), exact=True).click()

@@ -12,11 +12,10 @@ from PIL import Image
 from playwright.sync_api import expect
 
 from eschool.core import timeutil
-from eschool.core.testing import PASSWORD
 from eschool.tutoring.models import Question, Shift, TutoringSession
 from eschool.tutoring.selectors import grade_bands
 
-from .conftest import PHONE, assert_no_horizontal_scroll, in_chinese
+from .conftest import assert_no_horizontal_scroll, in_chinese, log_in, new_page
 
 pytestmark = [
     pytest.mark.browser,
@@ -42,20 +41,6 @@ def teacher_on_duty(teacher, evening):
     return teacher
 
 
-def phone(chromium):
-    context = chromium.new_context(viewport=PHONE, locale="zh-CN")
-    context.set_default_timeout(15_000)
-    return context, context.new_page()
-
-
-def log_in(page, base, username):
-    page.goto(base + "/accounts/login/")
-    page.get_by_label(in_chinese("Student/staff number or mobile number")).fill(username)
-    page.get_by_label(in_chinese("Password")).fill(PASSWORD)
-    page.get_by_role("button", name=in_chinese("Log in")).click()
-    expect(page.get_by_role("button", name=in_chinese("Log out"), exact=True)).to_be_visible()
-
-
 def homework_photo(tmp_path, number=1):
     path = tmp_path / f"作业{number}.jpg"
     Image.new("RGB", (1600, 1200), (240, 240, 230 - number)).save(path, format="JPEG")
@@ -65,8 +50,8 @@ def homework_photo(tmp_path, number=1):
 def test_a_student_asks_with_a_photo_and_a_teacher_accepts(
     chromium, asgi_server, student, teacher_on_duty, tmp_path
 ):
-    student_context, student_page = phone(chromium)
-    teacher_context, teacher_page = phone(chromium)
+    student_context, student_page = new_page(chromium)
+    teacher_context, teacher_page = new_page(chromium)
     try:
         log_in(student_page, asgi_server, student.username)
         student_page.get_by_role("link", name=in_chinese("Evening tutoring")).click()

@@ -13,11 +13,10 @@ from django.db.models import Max
 from playwright.sync_api import expect
 
 from eschool.core import timeutil
-from eschool.core.testing import PASSWORD
 from eschool.tutoring.models import RoomMessage
 from eschool.tutoring.tests.test_room_services import make_session
 
-from .conftest import DESKTOP, PHONE, assert_no_horizontal_scroll, in_chinese
+from .conftest import DESKTOP, PHONE, assert_no_horizontal_scroll, in_chinese, log_in, new_page
 
 pytestmark = [
     pytest.mark.browser,
@@ -26,16 +25,10 @@ pytestmark = [
 
 
 def open_as(chromium, base, user, session, viewport):
-    context = chromium.new_context(viewport=viewport, locale="zh-CN")
-    context.set_default_timeout(15_000)
-    page = context.new_page()
+    context, page = new_page(chromium, viewport)
     # The page's clock runs as usual, and a test may move it on (the idle sync is at 25 s).
     page.clock.install()
-    page.goto(base + "/accounts/login/")
-    page.get_by_label(in_chinese("Student/staff number or mobile number")).fill(user.username)
-    page.get_by_label(in_chinese("Password")).fill(PASSWORD)
-    page.get_by_role("button", name=in_chinese("Log in")).click()
-    expect(page.get_by_role("button", name=in_chinese("Log out"), exact=True)).to_be_visible()
+    log_in(page, base, user.username)
     page.goto(f"{base}/tutoring/session/{session.pk}/")
     expect(page.locator("#room-status")).to_have_text(in_chinese("Connected"))
     return context, page
