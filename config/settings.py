@@ -106,13 +106,44 @@ TEMPLATES = [
 ]
 
 # Databases -------------------------------------------------------------------
+# HTTP requests one worker lets into Django at once; the others wait in line
+# (eschool.core.request_line), in the event loop rather than in threads.
+ESCHOOL_REQUESTS_PER_WORKER = int(os.environ.get("ESCHOOL_REQUESTS_PER_WORKER", "16"))
 DATABASE_URL = os.environ.get("DATABASE_URL", "")
 if DATABASE_URL:
-    # 0 under ASGI: every request runs its ORM work in a fresh thread, so a kept
-    # connection is never reused and lingers, and a burst of requests exhausts
-    # PostgreSQL's max_connections (bench/booking_storm.py). Pool with PgBouncer.
-    CONN_MAX_AGE = int(os.environ.get("ESCHOOL_DB_CONN_MAX_AGE", "0"))
-    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=CONN_MAX_AGE)}
+    DATABASES = {"default": dj_database_url.parse(DATABASE_URL)}
+    # Connections one worker keeps open to PostgreSQL and reuses (psycopg's pool).
+    # Under ASGI every request runs its ORM work in a fresh thread and the WebSocket
+    # consumers' database calls close their connection after each call, so without
+    # a pool each of them connects anew; with it they borrow an open connection
+    # (bench/tutoring.py --quick: 1.4–4.7× the messages a second). The default is the line's
+    # places, one for the thread all WebSocket consumers share for their database
+    # calls, and 3 for work outside the line (an OBS stream's puller thread).
+    # After a burst a worker keeps up to this many open for 10 minutes: keep
+    # workers × this, plus the Huey worker's and commands', below max_connections.
+    # 0: no pool, connect per request (ESCHOOL_DB_CONN_MAX_AGE; e.g. behind PgBouncer).
+    ESCHOOL_DB_POOL_SIZE = int(
+        os.environ.get("ESCHOOL_DB_POOL_SIZE", str((ESCHOOL_REQUESTS_PER_WORKER or 16) + 4))
+    )
+    if ESCHOOL_DB_POOL_SIZE > 0 and DATABASES["default"]["ENGINE"].endswith("postgresql"):
+        # Django refuses persistent connections with a pool: the pool keeps them.
+        CONN_MAX_AGE = 0
+        DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+            # Two stay open through a quiet evening, so the first requests after it
+            # don't wait for PostgreSQL to start a backend; the rest close after
+            # 10 idle minutes (psycopg's max_idle).
+            "min_size": min(2, ESCHOOL_DB_POOL_SIZE),
+            "max_size": ESCHOOL_DB_POOL_SIZE,
+            # A thread that finds every connection lent out waits this long, then
+            # its request fails with an error in the log rather than hanging.
+            "timeout": 10,
+        }
+    else:
+        # 0 under ASGI: every request runs its ORM work in a fresh thread, so a kept
+        # connection is never reused and lingers, and a burst of requests exhausts
+        # PostgreSQL's max_connections (bench/booking_storm.py).
+        CONN_MAX_AGE = int(os.environ.get("ESCHOOL_DB_CONN_MAX_AGE", "0"))
+    DATABASES["default"]["CONN_MAX_AGE"] = CONN_MAX_AGE
 else:
     DATABASES = {
         "default": {
@@ -136,9 +167,6 @@ else:
         }
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
-# HTTP requests one worker lets into Django at once; the others wait in line
-# (eschool.core.request_line). Keep workers × this below max_connections.
-ESCHOOL_REQUESTS_PER_WORKER = int(os.environ.get("ESCHOOL_REQUESTS_PER_WORKER", "16"))
 
 # Redis: cache, channel layer and task queue ----------------------------------
 REDIS_URL = os.environ.get("REDIS_URL", "")
