@@ -334,6 +334,45 @@ def test_the_teacher_gets_the_go_live_panel_and_the_page_writes_nothing(
     assert 'data-live-sync-segments="2"' in html  # hls.js's hold-back, from player.py
 
 
+HTMX = '<script src="/static/vendor/htmx/htmx.min.js" defer></script>'
+
+
+def test_the_teachers_viewer_count_gets_htmx_before_there_is_a_replay(client, at, lesson, teacher):
+    # The count is an htmx fragment; without htmx on the page it stayed "…" all the live.
+    at("08:10")
+    go_live(lesson)
+    client.force_login(teacher)
+    html = page(client, lesson)
+    assert f'hx-get="/watch/sessions/{lesson.pk}/viewers/"' in html
+    assert 'class="replay-tools"' not in html
+    assert html.count(HTMX) == 1
+
+
+def test_htmx_is_loaded_once_when_the_page_has_both_the_count_and_the_replay(
+    client, at, lesson, teacher
+):
+    go_live(lesson)
+    end_live(lesson)
+    at("08:50")  # the window is still open: the go-live panel and the replay's chapters
+    client.force_login(teacher)
+    html = page(client, lesson)
+    assert 'id="go-live"' in html
+    assert 'class="replay-tools"' in html
+    assert html.count(HTMX) == 1
+
+
+def test_a_student_watching_live_gets_no_htmx(client, at, lesson, student):
+    Booking.objects.create(
+        learner=student, session=lesson, status="confirmed", queued_at=shanghai("07:00")
+    )
+    at("08:10")
+    go_live(lesson)
+    client.force_login(student)
+    html = page(client, lesson)
+    assert 'data-view="live"' in html
+    assert HTMX not in html
+
+
 def test_the_stream_key_button_makes_the_broadcast_and_the_page_shows_its_key(
     client, at, lesson, teacher
 ):
