@@ -155,6 +155,21 @@ def test_the_parent_sees_the_childs_question_and_history(clock, client, student,
     assert reverse("tutoring:transcript", args=[session.pk]) in history.content.decode()
 
 
+@pytest.mark.parametrize(
+    ("persona", "offered"),
+    [("student", True), ("parent", False), ("school_admin", False), ("outside_learner", False)],
+)
+def test_the_ask_link_is_offered_only_to_those_who_may_ask(
+    clock, client, personas, persona, offered
+):
+    # The others got a link to a 403 page (outside learners: the district has not let them ask).
+    client.force_login(personas[persona])
+    history = client.get(reverse("tutoring:history")).content.decode()
+    assert (f'href="{reverse("tutoring:ask")}"' in history) is offered
+    assert f'href="{reverse("tutoring:history")}"' in history
+    assert client.get(reverse("tutoring:ask")).status_code == (200 if offered else 403)
+
+
 def test_the_teacher_sees_the_offer_and_accepts_it(clock, client, student, teachers):
     question = ask(student)
     client.force_login(teachers[0])
@@ -184,6 +199,20 @@ def test_a_teacher_signs_up_from_the_shifts_page(clock, client, teacher):
     )
     assert response.status_code == 302
     assert Shift.objects.get(teacher=teacher.teacher).day == TUESDAY
+
+
+def test_each_shifts_swap_form_has_its_own_labelled_fields(clock, client, teacher):
+    import re
+
+    monday, tuesday = on_duty(teacher), on_duty(teacher, day=TUESDAY)
+    client.force_login(teacher)
+    page = client.get(reverse("tutoring:shifts")).content.decode()
+    ids = re.findall(r' id="([^"]+)"', page)
+    assert len(ids) == len(set(ids))
+    for shift in (monday, tuesday):
+        for name in ("reason", "proposed"):
+            assert f'<label for="id_swap{shift.pk}_{name}">' in page
+            assert f'id="id_swap{shift.pk}_{name}"' in page
 
 
 @pytest.mark.parametrize("persona", NOT_DISTRICT_ADMINS)

@@ -183,16 +183,20 @@ def shift_list(request):
                 return redirect("tutoring:shifts")
     else:
         form = ShiftForm(subjects=subjects, initial={"day": timeutil.today()})
-    mine = (
+    mine = list(
         Shift.objects.filter(teacher=teacher, day__gte=timeutil.today() - dt.timedelta(days=7))
         .select_related("band")
         .prefetch_related("subjects", "swap_requests")
         .order_by("day")
     )
+    for shift in mine:
+        # One swap form per shift, with its own ids: repeated ids tie every label to the
+        # first shift's fields and leave the others unlabelled.
+        shift.swap_form = SwapForm(auto_id=f"id_swap{shift.pk}_%s")
     return render(
         request,
         "tutoring/shifts.html",
-        {"form": form, "shifts": mine, "swap_form": SwapForm(), "today": timeutil.today()},
+        {"form": form, "shifts": mine, "today": timeutil.today()},
     )
 
 
