@@ -124,5 +124,5 @@ class SessionForm(forms.Form):
 
 class CancelForm(forms.Form):
     reason = forms.CharField(
-        label=_("Reason (shown to the public)"), max_length=200, required=False
+        label=_("Reason (shown to the public and to those who booked)"), max_length=200
     )

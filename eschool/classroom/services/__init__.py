@@ -243,15 +243,18 @@ def session_update(
     return session
 
 
-def session_cancel(*, actor, session: Session, reason: str = "") -> Session:
-    """Cancel (withdraw) a session; it stays on the timetable marked cancelled.
+def session_cancel(*, actor, session: Session, reason: str) -> Session:
+    """Cancel (withdraw) a session with a reason; it stays on the timetable marked cancelled.
 
     Every learner with a confirmed or waitlisted booking of it gets one
     notification (key "cancelled:<session id>") in the same transaction.
     Cancelling a cancelled session changes nothing (its first reason stays).
+    ValidationError (key: reason) when the reason is empty: those who booked are owed one.
     """
     _check_actor(actor)
     reason = reason.strip()[:200]
+    if not reason:
+        raise ValidationError({"reason": _("Say why the session is cancelled.")})
     with transaction.atomic():
         changed = Session.objects.filter(pk=session.pk, status=Session.Status.SCHEDULED).update(
             status=Session.Status.CANCELLED,

@@ -83,6 +83,23 @@ def test_a_student_books_from_the_page_and_can_cancel(english, clock, seated, st
     assert "Your booking is cancelled." in page(english, session)
 
 
+def test_a_booked_learner_sees_that_a_cancelled_session_voids_the_booking(
+    english, clock, seated, student, district_admin
+):
+    from eschool.classroom.services import session_cancel
+
+    session = seated(capacity=2)
+    booking_create(learner=student, session=session)
+    session_cancel(actor=district_admin, session=session, reason="老师生病")
+    english.force_login(student)
+
+    html = page(english, session)
+
+    assert "The session is cancelled: your booking no longer stands." in html
+    assert "You have booked a seat." not in html
+    assert "Cancel my booking" not in html
+
+
 def test_a_full_session_offers_the_waitlist(english, clock, seated, student, stranger):
     session = seated(capacity=1)
     booking_create(learner=stranger, session=session)

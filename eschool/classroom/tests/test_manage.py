@@ -2,6 +2,7 @@ import datetime as dt
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import translation
 
 from eschool.classroom import services
 from eschool.classroom.models import Session
@@ -240,6 +241,24 @@ def test_a_district_admin_cancels_a_session(client, clock, district_admin, make_
     assert (session.status, session.cancel_reason) == ("cancelled", "老师生病")
     page = client.get(f"/sessions/{session.pk}/").content.decode()
     assert "<dd>Cancelled: 老师生病</dd>" in page
+
+
+def test_a_cancel_without_a_reason_is_refused_and_changes_nothing(
+    client, clock, district_admin, make_session
+):
+    session = make_session()
+    client.force_login(district_admin)
+    client.cookies["django_language"] = "en"
+
+    response = client.post(f"/manage/sessions/{session.pk}/cancel/", {"reason": "   "})
+
+    assert response.status_code == 200
+    assert "This field is required." in response.content.decode()
+    session.refresh_from_db()
+    assert session.status == "scheduled"
+    with translation.override("en"), pytest.raises(ValidationError) as refused:
+        services.session_cancel(actor=district_admin, session=session, reason="")
+    assert refused.value.message_dict == {"reason": ["Say why the session is cancelled."]}
 
 
 def test_moving_a_session_changes_both_days(client, clock, district_admin, make_session):

@@ -306,10 +306,12 @@ def session_cancel(request, pk: int):
     session = _managed_session(pk)
     if request.method == "POST":
         form = CancelForm(request.POST)
-        if form.is_valid():
-            services.session_cancel(
+        if form.is_valid() and call_service(
+            form,
+            lambda: services.session_cancel(
                 actor=request.user, session=session, reason=form.cleaned_data["reason"]
-            )
+            ),
+        ):
             messages.success(request, _("The session is cancelled."))
             return redirect("classroom:session", pk=session.pk)
     else:
