@@ -158,7 +158,8 @@ def import_commit(request, token):
     uploads = request.session.get(SESSION_KEY, {})
     uploads.pop(token, None)
     request.session[SESSION_KEY] = uploads
-    summary = "; ".join(
+    # Translated: Chinese joins the parts with a full-width semicolon.
+    summary = _("; ").join(
         _("%(records)s: %(new)s new, %(changed)s changed, %(unchanged)s unchanged")
         % {"records": records, "new": new, "changed": changed, "unchanged": unchanged}
         for records, new, changed, unchanged in _count_rows(result)

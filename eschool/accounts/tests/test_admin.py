@@ -38,6 +38,9 @@ def test_the_admin_is_in_chinese_by_default(client, district_admin):
     assert "查看站点" in html
     assert "教育局管理" in html
     assert "退出" in html
+    # Headings for screen readers that Django's catalogue lacks (eschool.core.django_strings).
+    assert '<th scope="col">模型名称</th>' in html
+    assert "Model name" not in html
 
 
 @pytest.mark.parametrize("url", CHANGELISTS)

@@ -359,3 +359,16 @@ def test_an_uploaded_spreadsheet_cannot_be_downloaded_by_its_token(
 
     assert response.status_code == 404
     assert (settings.ESCHOOL_PRIVATE_ROOT / "imports" / token / "upload.csv").exists()
+
+
+def test_the_commit_message_reads_as_chinese_by_default(client, district_admin, schools_loaded):
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "zh-hans"
+    client.force_login(district_admin)
+    token = token_of(upload(client, "students_gbk.csv"))
+
+    committed = client.post(reverse("org:import_commit", args=[token]), follow=True)
+
+    assert [str(m) for m in committed.context["messages"]] == [
+        "已导入 students_gbk.csv。学生：新增 5，变更 0，不变 0；家长：新增 5，变更 0，不变 0；"
+        "亲子关系：新增 5，变更 0，不变 0；班级：新增 3，变更 0，不变 0"
+    ]
