@@ -23,7 +23,7 @@ import openpyxl
 from django.conf import settings
 from django.db import transaction
 
-from eschool.accounts.models import Guardianship, Role, User
+from eschool.accounts.models import Role, User
 from eschool.accounts.services import user_set_own_password
 from eschool.core import timeutil
 from eschool.org.cleaning import clean_code, clean_label, clean_phone
@@ -39,7 +39,7 @@ FILES = [
     ("students.xlsx", "students"),
     ("timetable_template.xlsx", "timetable"),
 ]
-FIRST_JUNIOR_HIGH = "320106001"
+FIRST_JUNIOR_HIGH = "320106701"  # 南京市鼓楼区梧桐初级中学: the school administrator's
 
 # Known passwords so that a demo can be explored; never used outside the demo.
 DISTRICT_ADMIN = ("admin", "eschool-admin")
@@ -103,22 +103,28 @@ def demo_identities(folder: Path = DEMO_DIR) -> tuple[set, set]:
     Cleaned as the importer cleans them, so they compare with what it stored.
     """
     from eschool.org.importing.common import clean_login_number, clean_person_name
-    from eschool.org.importing.reader import read_table
 
-    def rows(name):
-        table = read_table(folder / name)
-        for _number, cells in table.rows:
-            yield dict(zip(table.headers, cells, strict=False))
-
-    schools = {(clean_code(r["学校代码"]), clean_label(r["学校名称"])) for r in rows("schools.csv")}
+    schools = {
+        (clean_code(r["学校代码"]), clean_label(r["学校名称"]))
+        for r in _rows(folder / "schools.csv")
+    }
     people = {(DISTRICT_ADMIN[0], DISTRICT_ADMIN_NAME), (SCHOOL_ADMIN[0], SCHOOL_ADMIN_NAME)}
-    for r in rows("teachers.xlsx"):
+    for r in _rows(folder / "teachers.xlsx"):
         people.add((clean_login_number(r["工号"]), clean_person_name(r["姓名"])))
-    for r in rows("students.xlsx"):
+    for r in _rows(folder / "students.xlsx"):
         people.add((clean_login_number(r["学号"]), clean_person_name(r["姓名"])))
         if r.get("家长手机"):
             people.add((clean_phone(r["家长手机"]), clean_person_name(r["家长姓名"])))
     return schools, people
+
+
+def _rows(path: Path):
+    """The rows of a demo file as dicts by header, read as the importer reads them."""
+    from eschool.org.importing.reader import read_table
+
+    table = read_table(path)
+    for _number, cells in table.rows:
+        yield dict(zip(table.headers, cells, strict=False))
 
 
 def this_monday(today: dt.date | None = None) -> dt.date:
@@ -169,67 +175,71 @@ def _import(path: Path, *, filename: str, expected_kind: str, progress):
 
 
 def _demo_accounts(folder: Path) -> list[DemoLogin]:
-    admin = User.objects.filter(username=DISTRICT_ADMIN[0]).first()
-    if admin is None:
-        admin = User.objects.create_user(
+    logins = demo_logins(folder)
+    if not User.objects.filter(username=DISTRICT_ADMIN[0]).exists():
+        User.objects.create_user(
             DISTRICT_ADMIN[0],
             name=DISTRICT_ADMIN_NAME,
             role=Role.DISTRICT_ADMIN,
             is_staff=True,
             is_superuser=True,
         )
-    user_set_own_password(user=admin, password=DISTRICT_ADMIN[1])
-
-    school = School.objects.get(code=FIRST_JUNIOR_HIGH)
-    school_admin = User.objects.filter(username=SCHOOL_ADMIN[0]).first()
-    if school_admin is None:
-        school_admin = User.objects.create_user(
-            SCHOOL_ADMIN[0], name=SCHOOL_ADMIN_NAME, role=Role.SCHOOL_ADMIN, school=school
+    if not User.objects.filter(username=SCHOOL_ADMIN[0]).exists():
+        User.objects.create_user(
+            SCHOOL_ADMIN[0],
+            name=SCHOOL_ADMIN_NAME,
+            role=Role.SCHOOL_ADMIN,
+            school=School.objects.get(code=FIRST_JUNIOR_HIGH),
         )
-    user_set_own_password(user=school_admin, password=SCHOOL_ADMIN[1])
+    # Each gets its demo password (the teacher, the student and the parent came with the files).
+    for login in logins:
+        user_set_own_password(user=User.objects.get(username=login.login), password=login.password)
+    return logins
 
-    teacher_number = str(_first_row(folder / "teachers.xlsx")["工号"]).strip()
-    teacher = User.objects.get(username__iexact=teacher_number, role=Role.TEACHER)
-    user_set_own_password(user=teacher, password=TEACHER_PASSWORD)
 
-    student_number = str(_first_row(folder / "students.xlsx")["学号"]).strip()
-    student = User.objects.get(username=student_number, role=Role.STUDENT)
-    user_set_own_password(user=student, password=STUDENT_PASSWORD)
+def demo_logins(folder: Path = DEMO_DIR) -> list[DemoLogin]:
+    """The demo logins as `demo_load` sets them, and who each one is, read from the demo files
+    and cleaned as the importer cleans them (no query, no writes): the first `make run` and
+    every later one print the same table."""
+    from eschool.org.importing.common import clean_login_number, clean_person_name
 
-    parent = (
-        Guardianship.objects.filter(student__user=student).select_related("guardian").first()
-    ).guardian
-    user_set_own_password(user=parent, password=PARENT_PASSWORD)
-
+    school = next(
+        row
+        for row in _rows(folder / "schools.csv")
+        if clean_code(row["学校代码"]) == FIRST_JUNIOR_HIGH
+    )
+    teacher = _first_row(folder / "teachers.xlsx")
+    student = _first_row(folder / "students.xlsx")
     return [
-        DemoLogin(str(Role.DISTRICT_ADMIN.label), admin.username, DISTRICT_ADMIN[1], admin.name),
         DemoLogin(
-            str(Role.SCHOOL_ADMIN.label), school_admin.username, SCHOOL_ADMIN[1], school.name
-        ),
-        DemoLogin(str(Role.TEACHER.label), teacher.username, TEACHER_PASSWORD, teacher.name),
-        DemoLogin(str(Role.STUDENT.label), student.username, STUDENT_PASSWORD, student.name),
-        DemoLogin(str(Role.PARENT.label), parent.username, PARENT_PASSWORD, parent.name),
-    ]
-
-
-def demo_logins() -> list[DemoLogin]:
-    """The demo logins as `demo_load` sets them, read from the demo files (no writes)."""
-    teacher = _first_row(DEMO_DIR / "teachers.xlsx")
-    student = _first_row(DEMO_DIR / "students.xlsx")
-    return [
-        DemoLogin(str(Role.DISTRICT_ADMIN.label), DISTRICT_ADMIN[0], DISTRICT_ADMIN[1], ""),
-        DemoLogin(str(Role.SCHOOL_ADMIN.label), SCHOOL_ADMIN[0], SCHOOL_ADMIN[1], ""),
-        DemoLogin(
-            str(Role.TEACHER.label), clean_code(teacher["工号"]), TEACHER_PASSWORD, teacher["姓名"]
+            str(Role.DISTRICT_ADMIN.label),
+            DISTRICT_ADMIN[0],
+            DISTRICT_ADMIN[1],
+            DISTRICT_ADMIN_NAME,
         ),
         DemoLogin(
-            str(Role.STUDENT.label), clean_code(student["学号"]), STUDENT_PASSWORD, student["姓名"]
+            str(Role.SCHOOL_ADMIN.label),
+            SCHOOL_ADMIN[0],
+            SCHOOL_ADMIN[1],
+            clean_label(school["学校名称"]),
+        ),
+        DemoLogin(
+            str(Role.TEACHER.label),
+            clean_login_number(teacher["工号"]),
+            TEACHER_PASSWORD,
+            clean_person_name(teacher["姓名"]),
+        ),
+        DemoLogin(
+            str(Role.STUDENT.label),
+            clean_login_number(student["学号"]),
+            STUDENT_PASSWORD,
+            clean_person_name(student["姓名"]),
         ),
         DemoLogin(
             str(Role.PARENT.label),
             clean_phone(student["家长手机"]),
             PARENT_PASSWORD,
-            student["家长姓名"],
+            clean_person_name(student["家长姓名"]),
         ),
     ]
 
@@ -425,3 +435,72 @@ def demo_replays(admin) -> int:
     for at_seconds, title in DEMO_CHAPTERS:
         chapter_add(actor=admin, recording=recording, at_seconds=at_seconds, title=title)
     return len(sessions)
+
+
+# Trying a live class at any time of day (manage.py demo_class_now) ------------------------
+
+DEMO_CLASS_TITLE = "直播体验课（演示）"
+DEMO_CLASS_MINUTES = 40
+
+
+@dataclass(frozen=True)
+class ClassNow:
+    session: object  # eschool.classroom.models.Session
+    created: bool  # False: the class an earlier call made can still be broadcast, so it is kept
+    opens: dt.datetime  # going live is possible from here...
+    closes: dt.datetime  # ...until here
+
+
+def demo_class_now(*, actor, teacher, grade, minutes: int = 5) -> ClassNow:
+    """A published class of `teacher` (their first subject) for `grade`, starting in `minutes`
+    and 40 minutes long, so that going live can be tried at once.
+
+    Made once: while a class made this way can still be broadcast (from 30 minutes before its
+    start until 30 minutes after its end), another call returns it instead of making a second.
+    Raises ValueError with a message when the class cannot be made (it would end after
+    midnight, or the teacher gives another class then).
+    """
+    from django.core.exceptions import ValidationError
+
+    from eschool.classroom.models import Session
+    from eschool.classroom.selectors import day_is_public
+    from eschool.classroom.services import session_create
+    from eschool.classroom.services.publication import day_publish
+    from eschool.live.services import BROADCAST_MARGIN, broadcast_window
+
+    now = timeutil.now()
+    open_now = (
+        Session.objects.filter(
+            teacher=teacher,
+            title=DEMO_CLASS_TITLE,
+            grades=grade,
+            status=Session.Status.SCHEDULED,
+            starts_at__lte=now + BROADCAST_MARGIN,
+            ends_at__gte=now - BROADCAST_MARGIN,
+        )
+        .order_by("starts_at")
+        .first()
+    )
+    created = open_now is None
+    if created:
+        starts_at = now.replace(second=0, microsecond=0) + dt.timedelta(minutes=minutes)
+        try:
+            with transaction.atomic():
+                open_now = session_create(
+                    actor=actor,
+                    starts_at=starts_at,
+                    ends_at=starts_at + dt.timedelta(minutes=DEMO_CLASS_MINUTES),
+                    stage=grade.stage,
+                    grades=[grade],
+                    title=DEMO_CLASS_TITLE,
+                    subject=teacher.subjects.first(),
+                    teacher=teacher,
+                    description="演示用的课，用来试一试直播：老师开始直播，学生在课程页观看。",
+                )
+                # Today is always public; a class just after midnight is on tomorrow's page.
+                if not day_is_public(open_now.day):
+                    day_publish(day=open_now.day, actor=actor)
+        except ValidationError as refused:
+            raise ValueError(" ".join(refused.messages)) from None
+    opens, closes = broadcast_window(open_now)
+    return ClassNow(open_now, created, opens, closes)

@@ -18,6 +18,7 @@ from eschool.classroom.models import Course, Session
 from eschool.classroom.services.booking import booking_create
 from eschool.core import timeutil
 from eschool.core.demo import (
+    DEMO_CLASS_TITLE,
     DemoImportFailed,
     DemoState,
     demo_load,
@@ -26,6 +27,7 @@ from eschool.core.demo import (
     timetable_shifted,
 )
 from eschool.core.testing import make_user
+from eschool.org.cleaning import clean_code
 from eschool.org.importing import import_file
 from eschool.org.models import Homeroom, Region, School
 from eschool.org.tests.conftest import case_path
@@ -87,7 +89,7 @@ def test_load_demo_loads_the_district_once(db, settings, tmp_path):
     assert School.objects.filter(region__kind=Region.Kind.HOME).count() == 17
     assert sorted(
         School.objects.filter(region__kind=Region.Kind.PARTNER).values_list("code", flat=True)
-    ) == ["321300501", "420200301", "420200401"]
+    ) == ["321300701", "420200701", "420200721"]
     assert Teacher.objects.count() == 150
     assert Student.objects.count() == 3000
     assert User.objects.filter(role=Role.PARENT).count() == 2880
@@ -130,7 +132,7 @@ def test_load_demo_loads_the_district_once(db, settings, tmp_path):
         assert login in printed and password in printed
     admin = User.objects.get(username="admin")
     assert admin.is_staff and admin.is_superuser
-    assert User.objects.get(username="schooladmin").school.code == "320106001"
+    assert User.objects.get(username="schooladmin").school.code == "320106701"
     parent = User.objects.get(username="13721220717")
     assert list(parent.guardianships.values_list("student__user__username", flat=True)) == [
         "26000001"
@@ -163,15 +165,51 @@ def test_load_demo_loads_the_district_once(db, settings, tmp_path):
     # Replays of past sessions, ready to play: playlists that parse, segments that decode.
     check_demo_replays(settings.MEDIA_ROOT, printed)
 
-    # Loading again with --if-empty changes nothing and says so.
+    # The table of logins says who each one is (the names in demo/*.csv|xlsx).
+    assert logins_table(printed) == DEMO_LOGINS_TABLE
+
+    # Loading again with --if-empty changes nothing and says so…
     before = snapshot()
     again = io.StringIO()
     call_command("load_demo", "--if-empty", stdout=again)
     assert "already loaded" in again.getvalue()
-    # …and still shows how to log in.
-    assert "26000001     eschool-student" in again.getvalue()
-    assert "13721220717  eschool-parent" in again.getvalue()
+    # …and still shows how to log in, the same table as the first time.
+    assert logins_table(again.getvalue()) == DEMO_LOGINS_TABLE
     assert snapshot() == before
+
+    # The shared cases' schools are other schools than the demo's: a district administrator's
+    # dry run of schools_gbk.csv on the demo finds five new schools and changes none.
+    dry_run = import_file(case_path("schools_gbk.csv"), actor=admin, commit=False)
+    assert (dry_run.ok, dry_run.committed) == (True, False)
+    assert dry_run.counts["schools"] == {"new": 5, "changed": 0, "unchanged": 0}
+    assert School.objects.count() == 20
+
+    # A class to go live with now: the demo teacher's subject, the demo student's grade. (At
+    # 12:30, when the demo timetable has no class, so that T1001 is free whatever the day.)
+    with timeutil.frozen_at(timeutil.at_local(timeutil.today(), dt.time(12, 30))):
+        call_command("demo_class_now", stdout=io.StringIO())
+    now_class = Session.objects.get(title=DEMO_CLASS_TITLE)
+    assert (now_class.teacher.user.username, now_class.subject.name) == ("T1001", "语文")
+    assert [grade.name for grade in now_class.grades.all()] == ["七年级"]
+
+
+# The demo's logins as `make run` prints them, every time (names from the first rows of
+# demo/teachers.xlsx and demo/students.xlsx, the school of FIRST_JUNIOR_HIGH in schools.csv).
+DEMO_LOGINS_TABLE = [
+    "role          login        password         who",
+    "------------  -----------  ---------------",
+    "教育局管理员  admin        eschool-admin    区管理员（演示）",
+    "学校管理员    schooladmin  eschool-school   南京市鼓楼区梧桐初级中学",
+    "教师          T1001        eschool-teacher  许梅萱",
+    "学生          26000001     eschool-student  于行若",
+    "家长          13721220717  eschool-parent   于丽萱",
+]
+
+
+def logins_table(printed: str) -> list[str]:
+    lines = printed.splitlines()
+    first = next(i for i, line in enumerate(lines) if line.startswith("role "))
+    return lines[first : first + len(DEMO_LOGINS_TABLE)]
 
 
 def check_demo_replays(media_root: Path, printed: str) -> None:
@@ -255,7 +293,7 @@ def test_a_load_stopped_half_way_leaves_nothing_behind(db, tmp_path):
         (folder / name).write_bytes((DEMO / name).read_bytes())
     book = openpyxl.Workbook()
     book.active.append(["学号", "姓名", "学校代码", "年级"])
-    book.active.append(["26000001", "", "320106001", "七年级"])
+    book.active.append(["26000001", "", "320106701", "七年级"])
     book.save(folder / "students.xlsx")
 
     with pytest.raises(DemoImportFailed) as failure:
@@ -294,6 +332,26 @@ def test_a_partly_loaded_demo_is_completed_by_the_next_run(db, settings, tmp_pat
     call_command("load_demo", "--if-empty", "--no-replays", stdout=again)
     assert "already loaded" in again.getvalue()
     assert Student.objects.count() == 3000
+
+
+def test_no_shared_case_uses_a_school_code_of_the_demo():
+    # A case imported on the demo must add its schools, never rename the demo's.
+    demo_codes = {clean_code(row[0]) for row in _cells(DEMO / "schools.csv")[1:]}
+    assert len(demo_codes) == 20
+    case_codes = set()
+    for name in ("schools_gbk.csv", "students_gbk.csv", "students_utf8_bom.csv", "teachers.xlsx"):
+        rows = _cells(case_path(name))
+        column = rows[0].index("学校代码")
+        case_codes |= {clean_code(row[column]) for row in rows[1:]}
+    assert case_codes == {"320106001", "320106002", "320106101", "320106201", "420200301"}
+    assert not demo_codes & case_codes
+
+
+def _cells(path: Path) -> list[list]:
+    from eschool.org.importing.reader import read_table
+
+    table = read_table(path)
+    return [list(table.headers)] + [list(cells) for _number, cells in table.rows]
 
 
 def _shared_cases():
