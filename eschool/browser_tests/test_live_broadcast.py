@@ -110,6 +110,7 @@ class OnAir:
     panel: Locator  # its go-live panel
     phone: Page  # a student's page, with a booked seat
     contexts: list
+    missing: list  # playlists either page asked for before they existed (404)
 
     def close(self) -> None:
         for context in self.contexts:
@@ -122,10 +123,13 @@ def on_air_with_a_student(asgi_server, chromium, camera_browser, teacher, studen
     session = class_starting_now(teacher, student)
     url = f"{asgi_server}/sessions/{session.pk}/"
     teacher_context, desk = teacher_page(camera_browser, asgi_server, url)
+    missing = []
+    desk.on("response", lambda r: r.status == 404 and ".m3u8" in r.url and missing.append(r.url))
     panel = go_live(desk)
     segments_reach(desk, 2)
     phone_context, phone = student_phone(chromium, asgi_server, url)
-    return OnAir(session, desk, panel, phone, [phone_context, teacher_context])
+    phone.on("response", lambda r: r.status == 404 and ".m3u8" in r.url and missing.append(r.url))
+    return OnAir(session, desk, panel, phone, [phone_context, teacher_context], missing)
 
 
 def test_a_teacher_goes_live_a_student_watches_then_seeks_the_replay(
@@ -178,6 +182,8 @@ def test_a_teacher_goes_live_a_student_watches_then_seeks_the_replay(
     target = round(length / 2, 1)
     phone.evaluate(f"{VIDEO}.currentTime = {target}")
     phone.wait_for_function(f"{VIDEO}.currentTime >= {target + 0.5}")  # jumped, and plays on
+    # Neither page asked for the playlist before its first segment was in it.
+    assert live.missing == []
     live.close()
 
 

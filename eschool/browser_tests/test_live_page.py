@@ -67,11 +67,26 @@ def test_countdown_then_live_then_replay_without_a_reload(
     expect(page.locator(".live-frame")).to_be_hidden()
     assert_no_horizontal_scroll(page)
 
+    # The teacher pressed Start; no segment yet, so no playlist to ask for.
+    playlists = []
+    page.on("request", lambda request: ".m3u8" in request.url and playlists.append(request.url))
     Broadcast.objects.create(
-        session=event, status=Broadcast.Status.LIVE, hls_path=f"live/{event.pk}/index.m3u8"
+        session=event,
+        status=Broadcast.Status.LIVE,
+        hls_path=f"live/{event.pk}/index.m3u8",
+        awaiting_first_segment=True,
     )
     cache.clear()
+    page.wait_for_function("document.getElementById('live').dataset.view === 'starting'")
+    expect(page.locator(".live-starting")).to_be_visible()  # 直播即将开始…
+    expect(countdown).to_be_hidden()
+    expect(page.locator(".live-frame")).to_be_hidden()
+    assert playlists == []
+
+    Broadcast.objects.filter(session=event).update(awaiting_first_segment=False)
+    cache.clear()
     page.wait_for_function("document.getElementById('live').dataset.view === 'live'")
+    expect(page.locator(".live-starting")).to_be_hidden()
     expect(page.locator(".live-badge")).to_have_text(in_chinese("Live now"))
     expect(page.locator(".live-frame")).to_be_visible()
     expect(countdown).to_be_hidden()

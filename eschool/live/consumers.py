@@ -10,7 +10,8 @@ Browser → server
 
 Server → browser
   {"type": "live", "hls_url": url}         accepted: media may flow; the live playlist
-  {"type": "segment", "count": N}          the playlist has N segments (students can watch)
+  {"type": "segment", "count": N}          the playlist has N segments (students can watch
+                                           from the first: status.json says live then)
   {"type": "error", "message": "…"}        in the user's language; the socket is then closed
                                            unless the message is only a warning
   {"type": "ended", "replay_url": url|null}
@@ -24,7 +25,9 @@ processes: the old one hears "ingest.takeover" through the channel layer and let
 
 The ingest itself (PyAV, blocking) runs in a thread of its own reading a ChunkPipe; the
 event loop only feeds chunks and relays segment counts. Everyone on f"session-{pk}" hears
-{"type": "live.status", "session": pk, "status": "live"|"ended"}.
+{"type": "live.status", "session": pk, "status": "starting"|"live"|"ended"}: "starting" at a
+start whose playlist has no segment yet, "live" once it has one (or at once on a playlist that
+already has some), "ended" at the end.
 """
 
 from __future__ import annotations
@@ -95,6 +98,9 @@ class IngestConsumer(AsyncWebsocketConsumer):
         self.noted_at = 0.0
         self.finished = False
         self.went_live = False  # this socket started (or continued) the broadcast
+        self.listed = False  # a segment of this socket's is in the playlist
+        # Segment reports are tasks of their own; the first waits for the database: in order.
+        self.segment_order = asyncio.Lock()
         self.let_go = False  # it ended the broadcast, or another window took it over
         await self.accept()
         self.session = await database_sync_to_async(_session_for)(
@@ -165,9 +171,26 @@ class IngestConsumer(AsyncWebsocketConsumer):
         self.noted_at = float("-inf")  # the first chunk is noted at once
         hls_url = settings.MEDIA_URL + self.broadcast.hls_path
         await self.send(text_data=json.dumps({"type": "live", "hls_url": hls_url}))
+        starting = self.broadcast.awaiting_first_segment
+        await self._announce("starting" if starting else "live")
+
+    async def _segment(self, count: int) -> None:
+        # The first segment makes the broadcast playable: noted before the teacher hears of
+        # it, so that the count on their page never runs ahead of what viewers are told.
+        async with self.segment_order:
+            if not self.listed:
+                self.listed = True
+                first = await database_sync_to_async(services.broadcast_segment_listed)(
+                    broadcast_id=self.broadcast.pk
+                )
+                if first:
+                    await self._announce("live")
+            await self._send_json({"type": "segment", "count": count})
+
+    async def _announce(self, status: str) -> None:
         await self.channel_layer.group_send(
             status_group(self.session_id),
-            {"type": "live.status", "session": self.session_id, "status": "live"},
+            {"type": "live.status", "session": self.session_id, "status": status},
         )
 
     async def _media(self, data: bytes) -> None:
@@ -197,10 +220,7 @@ class IngestConsumer(AsyncWebsocketConsumer):
         )
         recording = await database_sync_to_async(services.broadcast_end)(broadcast=broadcast)
         await self._send_json({"type": "ended", "replay_url": _replay_url(recording)})
-        await self.channel_layer.group_send(
-            status_group(self.session_id),
-            {"type": "live.status", "session": self.session_id, "status": "ended"},
-        )
+        await self._announce("ended")
         await self.close(code=CLOSE_ENDED)
 
     # --- from the channel layer -----------------------------------------------------------
@@ -226,9 +246,7 @@ class IngestConsumer(AsyncWebsocketConsumer):
         language = self.language
 
         def on_segment(event: ingest.SegmentDone) -> None:
-            asyncio.run_coroutine_threadsafe(
-                self._send_json({"type": "segment", "count": event.count}), loop
-            )
+            asyncio.run_coroutine_threadsafe(self._segment(event.count), loop)
 
         def work() -> None:
             error: BaseException | None = None

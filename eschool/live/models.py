@@ -93,6 +93,9 @@ class Broadcast(models.Model):
     ended_at = models.DateTimeField(_("ended at"), null=True, blank=True)
     # When media last arrived; a LIVE broadcast silent for too long is closed by recovery.
     last_media_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # Live, but its playlist has no segment yet (the first comes 2-3 s after Start): viewers
+    # are told it is about to start, and nobody is handed the playlist, which is not there.
+    awaiting_first_segment = models.BooleanField(default=False, editable=False)
     # Relative to MEDIA_ROOT, e.g. live/<session>-<random>/index.m3u8 (the random part keeps
     # the URL from being guessed); chosen once, kept across reconnects.
     hls_path = models.CharField(_("playlist path"), max_length=255, blank=True)

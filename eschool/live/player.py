@@ -29,7 +29,9 @@ STATUS_KEY = "live:status:{pk}"
 # the answer this long too (Cache-Control: max-age).
 STATUS_MAX_AGE = 2
 
-WAITING, LIVE, ENDED = "waiting", "live", "ended"
+# STARTING: the teacher pressed Start, but the playlist has no segment yet (it does not
+# exist: loading it would be a 404), so viewers see "about to start" and get no URL.
+WAITING, STARTING, LIVE, ENDED = "waiting", "starting", "live", "ended"
 # How many target durations hls.js keeps between the live edge and what it plays (its
 # liveSyncDurationCount): the player's share of the delay. The page hands it to player.js and
 # bench/live_ingest.py reads it here, so the measured latency is the one students get.
@@ -40,7 +42,7 @@ LIVE_SYNC_SEGMENTS = 2
 class LiveState:
     """A session's broadcast as viewers see it; the same for every viewer."""
 
-    status: str  # waiting | live | ended
+    status: str  # waiting | starting | live | ended
     live_path: str  # the live playlist, relative to MEDIA_ROOT ("" before there is a broadcast)
     replay_path: str  # the replay's playlist (master or media), or ""
     replay: Recording | None = None  # the ready recording behind replay_path
@@ -54,7 +56,7 @@ def live_state(session: Session, *, at: dt.datetime | None = None) -> LiveState:
     replay = replay_of(session)
     live_path = broadcast.hls_path if broadcast else ""
     if broadcast is not None and broadcast.status == Broadcast.Status.LIVE:
-        status = LIVE
+        status = STARTING if broadcast.awaiting_first_segment else LIVE
     elif (
         (broadcast is not None and broadcast.status == Broadcast.Status.ENDED)
         or replay is not None

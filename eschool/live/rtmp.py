@@ -132,11 +132,17 @@ def _in_window(broadcast: Broadcast) -> bool:
 
 def _pull(broadcast_id: int, session_id: int, key: str, out_dir: Path) -> None:
     url = f"{settings.ESCHOOL_RTMP_PULL_URL.rstrip('/')}/{key}"
+    listed = []  # this pull's first segment was noted (viewers may load the playlist)
+
+    def on_segment(done: ingest.SegmentDone) -> None:
+        _media_arrived(broadcast_id, first_segment=not listed)
+        listed.append(done.count)
+
     try:
         ingest.ingest_stream(
             url,
             out_dir,
-            on_segment=lambda done: _media_arrived(broadcast_id),
+            on_segment=on_segment,
             options=PULL_OPTIONS,
             lock_timeout=PULL_LOCK_TIMEOUT,
         )
@@ -153,8 +159,10 @@ def _pull(broadcast_id: int, session_id: int, key: str, out_dir: Path) -> None:
         connections.close_all()
 
 
-def _media_arrived(broadcast_id: int) -> None:
+def _media_arrived(broadcast_id: int, *, first_segment: bool = False) -> None:
     close_old_connections()
+    if first_segment:
+        services.broadcast_segment_listed(broadcast_id=broadcast_id)
     services.broadcast_media_arrived(broadcast_id=broadcast_id)
 
 

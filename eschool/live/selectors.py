@@ -35,8 +35,8 @@ def public_playlist_paths(sessions, *, at=None) -> dict[int, str]:
 
 
 def playlist_paths_of(session_ids) -> dict[int, str]:
-    """Each session's playlist, relative to MEDIA_ROOT: the live one while it is live, else
-    its latest ready replay; sessions with neither are left out. One query for any number.
+    """Each session's playlist, relative to MEDIA_ROOT: the live one while it is live (from its
+    first segment), else its latest ready replay; sessions with neither are left out. One query for any number.
     """
     from django.db.models import IntegerField, Value
 
@@ -53,7 +53,12 @@ def playlist_paths_of(session_ids) -> dict[int, str]:
         .order_by()  # no ORDER BY inside a UNION
     )
     live = (
-        Broadcast.objects.filter(session_id__in=session_ids, status=Broadcast.Status.LIVE)
+        # Not before its first segment: the playlist is written with it.
+        Broadcast.objects.filter(
+            session_id__in=session_ids,
+            status=Broadcast.Status.LIVE,
+            awaiting_first_segment=False,
+        )
         .exclude(hls_path="")
         .annotate(live=Value(1, output_field=IntegerField()))
         .values_list("session_id", "hls_path", "live", "started_at", "pk")

@@ -368,6 +368,9 @@ def broadcast_begin(*, actor, session: Session, source: str) -> Broadcast:
         broadcast.ended_at = None
         broadcast.last_media_at = moment
         broadcast.hls_path = broadcast.hls_path or _new_live_hls_path(session.pk)
+        # The ingest writes the playlist with its first segment: until then there is nothing
+        # to play (a broadcast resumed after a drop or an end goes on with what it has).
+        broadcast.awaiting_first_segment = not (live_dir(broadcast) / ingest.PLAYLIST).exists()
         broadcast.save(
             update_fields=[
                 "status",
@@ -376,9 +379,20 @@ def broadcast_begin(*, actor, session: Session, source: str) -> Broadcast:
                 "ended_at",
                 "last_media_at",
                 "hls_path",
+                "awaiting_first_segment",
             ]
         )
     return broadcast
+
+
+def broadcast_segment_listed(*, broadcast_id: int) -> bool:
+    """The ingest listed a segment in the playlist: viewers may load it now (status.json says
+    live and names it). True the first time, when the broadcast was waiting for it."""
+    return bool(
+        Broadcast.objects.filter(pk=broadcast_id, awaiting_first_segment=True).update(
+            awaiting_first_segment=False
+        )
+    )
 
 
 def _refuse_while_another_source_writes(broadcast: Broadcast, source: str) -> None:

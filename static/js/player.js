@@ -1,6 +1,8 @@
 // The session page's player (live/_player.html): a countdown before the broadcast, counted on
 // the server's clock (status.json's server_time) so a phone set to the wrong time still shows
-// the right one; the live playlist while live; the replay after. It polls status.json and
+// the right one; "about to start" from the teacher's Start until the playlist has its first
+// segment (status "starting": there is no playlist to load yet); the live playlist while live;
+// the replay after. It polls status.json and
 // switches without a reload. hls.js where the browser has MSE; the native player elsewhere
 // (iOS Safari, WeChat's browser), which plays HLS itself.
 (function () {
@@ -214,6 +216,8 @@
   function delay() {
     var now = serverNow();
     if (view === "waiting") return startsAt - MARGIN - now > 60000 ? 60000 : 5000;
+    // The first segment is a few seconds away: ask again soon (status.json is 2 s fresh).
+    if (view === "starting") return 3000;
     if (view === "live") return 5000;
     // An ended broadcast may resume inside the window, and a replay may still appear. A
     // broadcast's replay is its live playlist: as often as live, so viewers go on with it.

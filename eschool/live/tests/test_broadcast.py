@@ -141,14 +141,23 @@ def test_a_teacher_goes_live_from_the_browser_and_the_same_playlist_is_the_repla
         await layer.group_add(f"session-{session.pk}", listener)
         socket = await opened(session, teacher)
         await go_live(socket, mime)
+        # Started, but nothing to play yet: viewers hear "starting", and "live" with the
+        # first segment in the playlist (before the teacher's page hears of that segment).
         assert await layer.receive(listener) == {
             "type": "live.status",
             "session": session.pk,
-            "status": "live",
+            "status": "starting",
         }
+        live = await database_sync_to_async(Broadcast.objects.get)(session=session)
+        assert (live.status, live.awaiting_first_segment) == (Broadcast.Status.LIVE, True)
         await send_media(socket, recordings(mime))
+        first = await until(socket, "segment")
+        assert first[-1] == {"type": "segment", "count": 1}
+        live = await database_sync_to_async(Broadcast.objects.get)(session=session)
+        assert live.awaiting_first_segment is False
+        assert (await layer.receive(listener))["status"] == "live"
         await socket.send_json_to({"type": "stop"})
-        frames = await until(socket, "ended")
+        frames = first + await until(socket, "ended")
         assert (await socket.receive_output(timeout=10))["type"] == "websocket.close"
         assert (await layer.receive(listener))["status"] == "ended"
         return frames
@@ -187,6 +196,9 @@ def test_a_dropped_socket_keeps_the_live_and_a_new_one_continues_it(
 
         second = await opened(session, teacher)
         await go_live(second)
+        # Viewers go on at once with the segments the playlist already has.
+        again = await database_sync_to_async(Broadcast.objects.get)(session=session)
+        assert again.awaiting_first_segment is False
         await send_media(second, recordings(WEBM))
         await second.send_json_to({"type": "stop"})
         return await until(second, "ended")

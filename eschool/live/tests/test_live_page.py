@@ -10,7 +10,7 @@ from django.utils import translation
 
 from eschool.classroom.models import Booking, Session
 from eschool.core import timeutil
-from eschool.live import player
+from eschool.live import player, selectors, services
 from eschool.live.models import Broadcast, Recording
 from eschool.org.models import Grade, Stage
 
@@ -185,6 +185,52 @@ def test_an_unknown_or_unpublished_session_has_no_status(client, at, teacher):
     assert client.get(reverse("live:status", args=[later.pk + 1])).status_code == 404
 
 
+@pytest.fixture
+def media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return settings.MEDIA_ROOT
+
+
+def test_a_started_broadcast_is_starting_until_its_first_segment_is_listed(
+    client, at, event, district_admin, media
+):
+    at("07:58")
+    broadcast = services.broadcast_begin(
+        actor=district_admin, session=event, source=Broadcast.Source.BROWSER
+    )
+    # The teacher pressed Start; the playlist comes with the first segment, 2-3 s later.
+    assert not (media / broadcast.hls_path).exists()
+    _response, body = status(client, event)
+    assert (body["status"], body["hls_url"], body["replay"]) == ("starting", None, False)
+    # Nor does the JSON timetable name it (it would be a 404 too).
+    assert selectors.playlist_paths_of([event.pk]) == {}
+
+    assert services.broadcast_segment_listed(broadcast_id=broadcast.pk) is True
+    assert services.broadcast_segment_listed(broadcast_id=broadcast.pk) is False  # once
+    at("07:58:05")
+    _response, body = status(client, event)
+    assert (body["status"], body["hls_url"]) == ("live", f"/media/{broadcast.hls_path}")
+    assert selectors.playlist_paths_of([event.pk]) == {event.pk: broadcast.hls_path}
+
+
+def test_a_broadcast_that_goes_on_with_segments_it_has_is_live_at_once(
+    client, at, event, district_admin, media
+):
+    at("08:05")
+    broadcast = services.broadcast_begin(
+        actor=district_admin, session=event, source=Broadcast.Source.BROWSER
+    )
+    playlist = media / broadcast.hls_path
+    playlist.parent.mkdir(parents=True)
+    playlist.write_text(
+        "#EXTM3U\n#EXT-X-VERSION:3\n#EXT-X-TARGETDURATION:3\n#EXT-X-PLAYLIST-TYPE:EVENT\n"
+        "#EXTINF:2.000000,\nseg-00000.ts\n"
+    )
+    # The teacher's line dropped and they start again: viewers go on, no "starting".
+    services.broadcast_begin(actor=district_admin, session=event, source=Broadcast.Source.BROWSER)
+    assert status(client, event)[1]["status"] == "live"
+
+
 def test_the_status_is_one_cached_value_per_session(client, at, event, django_assert_num_queries):
     at("08:01")
     with django_assert_num_queries(3):  # the session, its broadcast, its replay
@@ -282,6 +328,26 @@ def test_a_booked_student_gets_the_live_player_and_its_playlist(client, at, less
     # Students never see the go-live panel or the stream key.
     assert 'id="go-live"' not in html
     assert Broadcast.objects.get(session=lesson).stream_key not in html
+
+
+def test_until_the_first_segment_the_page_says_the_live_is_about_to_start(
+    client, at, lesson, student, teacher, media
+):
+    Booking.objects.create(
+        learner=student, session=lesson, status="confirmed", queued_at=shanghai("07:00")
+    )
+    at("07:58")
+    services.broadcast_begin(actor=teacher, session=lesson, source=Broadcast.Source.BROWSER)
+    client.force_login(student)
+    html = page(client, lesson)
+    assert 'data-view="starting"' in html
+    message = zh("The live broadcast is about to start…")
+    assert (
+        f'<p class="live-starting" data-when="starting" role="status"><strong>{message}</strong>'
+        in html
+    )
+    assert '<p class="live-countdown" data-when="waiting" hidden>' in html
+    assert '<div class="live-frame" data-when="live replay" hidden>' in html  # nothing to play
 
 
 def test_a_student_without_a_seat_is_told_why_and_gets_no_playlist(client, at, lesson, stranger):

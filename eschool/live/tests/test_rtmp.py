@@ -106,6 +106,7 @@ def test_the_right_key_inside_the_window_goes_live(client, folders, broadcast):
     assert broadcast.status == Broadcast.Status.LIVE
     assert broadcast.source == Broadcast.Source.RTMP
     assert broadcast.started_at == DURING
+    assert broadcast.awaiting_first_segment is True  # viewers wait for the puller's first one
     # The playlist's folder has a random part: its URL cannot be guessed from the session's id.
     assert re.fullmatch(
         rf"live/{broadcast.session_id}-[0-9a-f]{{16}}/index\.m3u8", broadcast.hls_path
@@ -447,6 +448,7 @@ def test_obs_stream_through_nginx_becomes_live_then_the_replay(
     assert done.status == Broadcast.Status.ENDED
     assert done.source == Broadcast.Source.RTMP
     assert done.started_at is not None and done.last_media_at is not None
+    assert done.awaiting_first_segment is False  # the puller's first segment made it playable
 
     path = Path(settings.MEDIA_ROOT) / done.recording.hls_path
     assert path == services.live_dir(done) / "index.m3u8"
