@@ -97,6 +97,20 @@ def demo_state(folder: Path = DEMO_DIR) -> DemoState:
     return DemoState.PARTIAL
 
 
+def demo_or_forced(*, force: bool, refusal: str) -> bool:
+    """For the demo-only commands: True when the database holds the demo district.
+
+    On any other database, CommandError(`refusal`) unless `force` (a developer's own data),
+    then False: such a command never changes a real district's data by accident.
+    """
+    from django.core.management.base import CommandError
+
+    is_demo = demo_state() == DemoState.LOADED
+    if not is_demo and not force:
+        raise CommandError(refusal, returncode=1)
+    return is_demo
+
+
 def demo_identities(folder: Path = DEMO_DIR) -> tuple[set, set]:
     """(code, name) of every demo school and (login, name) of every demo person.
 

@@ -5,7 +5,7 @@ from django.urls import reverse
 
 from eschool.accounts.models import Role, Student, Teacher, User
 from eschool.core import timeutil
-from eschool.core.demo import DemoState, demo_class_now, demo_logins, demo_state
+from eschool.core.demo import demo_class_now, demo_logins, demo_or_forced
 
 
 class Command(BaseCommand):
@@ -39,13 +39,13 @@ class Command(BaseCommand):
         parser.add_argument("--url", default="http://127.0.0.1:8000")
 
     def handle(self, *args, force, teacher, student, minutes, url, **options):
-        is_demo = demo_state() == DemoState.LOADED
-        if not is_demo and not force:
-            raise CommandError(
+        is_demo = demo_or_forced(
+            force=force,
+            refusal=(
                 "This database does not hold the demo district, so no class is added to its "
-                "timetable. Use --force (with --teacher and --student) on a database of your own.",
-                returncode=1,
-            )
+                "timetable. Use --force (with --teacher and --student) on a database of your own."
+            ),
+        )
         logins = demo_logins() if is_demo else None
         teacher_login = teacher or (logins[2].login if logins else None)
         student_login = student or (logins[3].login if logins else None)

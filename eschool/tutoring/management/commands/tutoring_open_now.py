@@ -3,7 +3,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from eschool.accounts.models import Teacher
-from eschool.core.demo import DemoState, demo_logins, demo_state
+from eschool.core.demo import demo_logins, demo_or_forced
 from eschool.tutoring.demo import OPEN_NOW_HOURS, demo_teachers_on_duty, tutoring_open_now
 
 
@@ -30,13 +30,13 @@ class Command(BaseCommand):
         parser.add_argument("--url", default="http://127.0.0.1:8000")
 
     def handle(self, *args, force, teachers, hours, url, **options):
-        is_demo = demo_state() == DemoState.LOADED
-        if not is_demo and not force:
-            raise CommandError(
+        is_demo = demo_or_forced(
+            force=force,
+            refusal=(
                 "This database does not hold the demo district, so its tutoring window is left "
-                "alone. Use --force (and --teachers) on a database of your own.",
-                returncode=1,
-            )
+                "alone. Use --force (and --teachers) on a database of your own."
+            ),
+        )
         on_duty = self._teachers(teachers, is_demo)
         try:
             opened = tutoring_open_now(teachers=on_duty, hours=hours)
