@@ -108,9 +108,17 @@ def log_in_by_cookie(page, base_url: str, user) -> None:
     )
 
 
-def assert_no_horizontal_scroll(page) -> None:
+def assert_fits_a_phone(page) -> None:
+    """The page is no wider than a phone, and nothing marked `hidden` shows (a class that
+    sets `display` would otherwise win over the attribute, as `.button` once did)."""
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= PHONE["width"], f"{page.url} scrolls sideways: {width} px wide"
+    shown = page.evaluate(
+        "[...document.querySelectorAll('[hidden]')]"
+        ".filter(e => getComputedStyle(e).display !== 'none')"
+        ".map(e => e.outerHTML.slice(0, 80))"
+    )
+    assert shown == [], f"{page.url} shows hidden elements: {shown}"
 
 
 def in_chinese(msgid: str) -> str:

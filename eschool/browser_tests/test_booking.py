@@ -15,7 +15,7 @@ from eschool.core import timeutil
 from eschool.core.testing import make_user
 from eschool.org.models import Grade, Stage, Subject
 
-from .conftest import assert_no_horizontal_scroll, in_chinese, log_in
+from .conftest import assert_fits_a_phone, in_chinese, log_in
 
 pytestmark = [
     pytest.mark.browser,
@@ -76,12 +76,12 @@ def test_book_cancel_waitlist_promotion_and_the_parents_view(
     page.get_by_role("button", name=in_chinese("Book a seat")).click()
     expect(page.locator(".booking-state")).to_have_text(in_chinese("You have booked a seat."))
     expect(page.locator(".booking .seats")).to_contain_text("剩余 0 / 1 席")
-    assert_no_horizontal_scroll(page)
+    assert_fits_a_phone(page)
     page.locator("#booking").get_by_role("link", name=in_chinese("My timetable")).click()
     expect(page.get_by_role("heading", level=1)).to_have_text(in_chinese("My timetable"))
     expect(page.get_by_role("link", name=TITLE)).to_be_visible()
     expect(page.locator(".badge.booked")).to_have_text(in_chinese("Booked"))
-    assert_no_horizontal_scroll(page)
+    assert_fits_a_phone(page)
     log_out(page)
 
     # 张三 finds it full and joins the waitlist.
@@ -109,7 +109,7 @@ def test_book_cancel_waitlist_promotion_and_the_parents_view(
     promoted = in_chinese("You have a seat: %(title)s") % {"title": TITLE}
     expect(page.locator(".notification.unread")).to_have_count(1)
     expect(page.locator(".notification.unread")).to_contain_text(promoted)
-    assert_no_horizontal_scroll(page)
+    assert_fits_a_phone(page)
     page.get_by_role("button", name=in_chinese("Mark all read")).click()
     expect(page.locator(".notification.unread")).to_have_count(0)
     expect(page.locator(".notifications-link .badge")).to_have_count(0)
@@ -124,7 +124,7 @@ def test_book_cancel_waitlist_promotion_and_the_parents_view(
     page.get_by_role("link", name=child_timetable).click()
     expect(page.get_by_role("heading", level=1)).to_have_text(child_timetable)
     expect(page.get_by_role("link", name=TITLE)).to_be_visible()
-    assert_no_horizontal_scroll(page)
+    assert_fits_a_phone(page)
 
 
 def test_a_session_with_unlimited_seats_is_booked_shown_and_cancelled(
@@ -147,4 +147,4 @@ def test_a_session_with_unlimited_seats_is_booked_shown_and_cancelled(
     expect(page.locator(".messages")).to_contain_text(in_chinese("Your booking is cancelled."))
     expect(page.get_by_role("button", name=in_chinese("Book a seat"))).to_be_visible()
     assert Booking.objects.get(learner=student).status == Booking.Status.CANCELLED
-    assert_no_horizontal_scroll(page)
+    assert_fits_a_phone(page)

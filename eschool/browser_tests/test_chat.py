@@ -5,7 +5,7 @@ import datetime as dt
 import pytest
 from playwright.sync_api import expect
 
-from eschool.browser_tests.conftest import assert_no_horizontal_scroll, in_chinese, log_in, new_page
+from eschool.browser_tests.conftest import assert_fits_a_phone, in_chinese, log_in, new_page
 from eschool.chat.models import Message
 from eschool.classroom.models import Session
 from eschool.core import timeutil
@@ -89,7 +89,7 @@ def test_two_phones_chat_and_the_teacher_hides_a_message(
     expect(master.locator('[data-list="chat"] .chat-text')).to_have_text(["同学好"])
 
     for page in (pupil, master):
-        assert_no_horizontal_scroll(page)
+        assert_fits_a_phone(page)
     assert Message.objects.filter(hidden_at__isnull=False).count() == 1
     assert Message.objects.count() == 3
     student_context.close()
@@ -202,7 +202,7 @@ def test_the_kept_chat_follows_the_replay(
     expect(shown).to_have_text(["课前好", "两秒", "八秒"])
     pupil.evaluate("document.querySelector('video').currentTime = 1")
     expect(shown).to_have_text(["课前好"])
-    assert_no_horizontal_scroll(pupil)
+    assert_fits_a_phone(pupil)
     student_context.close()
 
 
@@ -235,6 +235,6 @@ def test_a_district_events_viewers_read_the_organisers_messages_without_a_socket
     ).click()
     expect(pupil.locator('[data-list="chat"] .chat-text')).to_have_count(0, timeout=20_000)
     assert not [url for url in sockets if "/chat/" in url]  # no chat socket for the viewer
-    assert_no_horizontal_scroll(pupil)
+    assert_fits_a_phone(pupil)
     student_context.close()
     teacher_context.close()

@@ -15,7 +15,7 @@ from eschool.core import timeutil
 from eschool.core.testing import PASSWORD
 from eschool.org.models import Grade, Stage, Subject
 
-from .conftest import assert_no_horizontal_scroll, in_chinese
+from .conftest import assert_fits_a_phone, in_chinese
 
 pytestmark = [
     pytest.mark.browser,
@@ -67,7 +67,7 @@ def test_a_title_with_a_script_tag_is_shown_as_typed_and_never_runs(
         )
         assert scripts == 0, path
         assert page.locator("img[src=x]").count() == 0, path
-        assert_no_horizontal_scroll(page)
+        assert_fits_a_phone(page)
 
     # The poster, and what a learner who booked sees: 我的课表 and the cancellation notice.
     booking_create(learner=student, session=session_tomorrow)

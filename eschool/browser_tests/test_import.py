@@ -20,7 +20,7 @@ from eschool.core.testing import PASSWORD, make_user
 from eschool.org.importing import import_file
 from eschool.org.models import School
 
-from .conftest import assert_no_horizontal_scroll, in_chinese
+from .conftest import assert_fits_a_phone, in_chinese
 
 pytestmark = [
     pytest.mark.browser,
@@ -50,14 +50,14 @@ def school_admin_page(phone_page, live_server, schools):
 def assert_nothing_imported(page, users_before):
     expect(page.get_by_role("alert")).to_be_visible()
     expect(page.get_by_role("button", name=in_chinese("Import"), exact=True)).to_have_count(0)
-    assert_no_horizontal_scroll(page)
+    assert_fits_a_phone(page)
     assert Student.objects.count() == 0
     assert User.objects.count() == users_before
 
 
 def log_in(page, live_server, username):
     page.goto(live_server.url + "/accounts/login/")
-    assert_no_horizontal_scroll(page)
+    assert_fits_a_phone(page)
     page.get_by_label(in_chinese("Student/staff number or mobile number")).fill(username)
     page.get_by_label(in_chinese("Password")).fill(PASSWORD)
     page.get_by_role("button", name=in_chinese("Log in")).click()
@@ -66,7 +66,7 @@ def log_in(page, live_server, username):
 
 def upload(page, live_server, path):
     page.goto(live_server.url + "/manage/import/")
-    assert_no_horizontal_scroll(page)
+    assert_fits_a_phone(page)
     page.get_by_label(in_chinese("Spreadsheet file (.xlsx or .csv)")).set_input_files(str(path))
     page.get_by_role("button", name=in_chinese("Upload and check")).click()
     expect(page.get_by_role("heading", level=1)).to_have_text(in_chinese("Check the import"))
@@ -91,7 +91,7 @@ def test_an_administrator_uploads_students_previews_and_commits(
     # The preview: five new students (and their parents), nothing saved yet.
     expect(counts_of(page, "Students")).to_have_text(["5", "0", "0"])
     expect(counts_of(page, "Parents")).to_have_text(["5", "0", "0"])
-    assert_no_horizontal_scroll(page)
+    assert_fits_a_phone(page)
     assert Student.objects.count() == 0
 
     page.get_by_role("button", name=in_chinese("Import"), exact=True).click()
@@ -110,7 +110,7 @@ def test_an_administrator_uploads_students_previews_and_commits(
     for name in ["张三", "李小红", "阿依古丽·买买提"]:
         expect(table.get_by_role("cell", name=name, exact=True)).to_be_visible()
     expect(table.get_by_role("cell", name="00123", exact=True)).to_be_visible()
-    assert_no_horizontal_scroll(page)
+    assert_fits_a_phone(page)
     page.goto(live_server.url + f"/accounts/schools/{schools['320106002'].pk}/people/")
     for name in ["王五", "赵六"]:
         expect(page.locator("table").get_by_role("cell", name=name, exact=True)).to_be_visible()
@@ -177,7 +177,7 @@ def test_a_school_administrator_imports_a_file_of_their_own_school(
 
     expect(counts_of(page, "Students")).to_have_text(["3", "0", "0"])
     expect(counts_of(page, "Parents")).to_have_text(["3", "0", "0"])
-    assert_no_horizontal_scroll(page)
+    assert_fits_a_phone(page)
     assert Student.objects.count() == 0
 
     page.get_by_role("button", name=in_chinese("Import"), exact=True).click()
@@ -192,4 +192,4 @@ def test_a_school_administrator_imports_a_file_of_their_own_school(
     table = page.locator("table")
     for name in ["张三", "李小红", "阿依古丽·买买提"]:
         expect(table.get_by_role("cell", name=name, exact=True)).to_be_visible()
-    assert_no_horizontal_scroll(page)
+    assert_fits_a_phone(page)

@@ -13,7 +13,7 @@ from eschool.core import timeutil
 from eschool.live.models import Broadcast, Recording
 from eschool.org.models import Grade, Stage
 
-from .conftest import PHONE, assert_no_horizontal_scroll, in_chinese, log_in
+from .conftest import PHONE, assert_fits_a_phone, in_chinese, log_in
 
 pytestmark = [
     pytest.mark.browser,
@@ -65,7 +65,7 @@ def test_countdown_then_live_then_replay_without_a_reload(
         "/^00:(09:[0-5][0-9]|10:00)$/.test(document.querySelector('[data-countdown]').textContent)"
     )
     expect(page.locator(".live-frame")).to_be_hidden()
-    assert_no_horizontal_scroll(page)
+    assert_fits_a_phone(page)
 
     # The teacher pressed Start; no segment yet, so no playlist to ask for.
     playlists = []
@@ -91,7 +91,7 @@ def test_countdown_then_live_then_replay_without_a_reload(
     expect(page.locator(".live-frame")).to_be_visible()
     expect(countdown).to_be_hidden()
     assert page.locator("video").get_attribute("data-mode") == "live"
-    assert_no_horizontal_scroll(page)
+    assert_fits_a_phone(page)
 
     recording = Recording.objects.create(
         session=event,
@@ -107,7 +107,7 @@ def test_countdown_then_live_then_replay_without_a_reload(
     assert page.locator("video").get_attribute("data-mode") == "replay"
     expect(page.locator(".live-badge")).to_be_hidden()
     assert page.evaluate("window.notReloaded") is True
-    assert_no_horizontal_scroll(page)
+    assert_fits_a_phone(page)
     context.close()
 
 
@@ -137,5 +137,5 @@ def test_the_go_live_panel_fits_a_phone_and_every_control_has_a_label(
     key = page.locator("#go-live .stream-key")
     expect(key).to_be_visible()
     expect(key).to_have_text(Broadcast.objects.get(session=event).stream_key)
-    assert_no_horizontal_scroll(page)
+    assert_fits_a_phone(page)
     context.close()

@@ -10,7 +10,7 @@ from eschool.classroom.services import session_create
 from eschool.core import timeutil
 from eschool.org.models import Grade, Stage, Subject
 
-from .conftest import PHONE, assert_no_horizontal_scroll, in_chinese
+from .conftest import PHONE, assert_fits_a_phone, in_chinese
 
 pytestmark = [
     pytest.mark.browser,
@@ -46,7 +46,7 @@ def test_a_visitor_sees_todays_timetable_in_chinese_and_switches_to_english(
     expect(page.get_by_role("heading", name="七年级")).to_be_visible()
     expect(page.locator(".session .time").first).to_have_text("08:00–08:40")
     if page.viewport_size == PHONE:
-        assert_no_horizontal_scroll(page)
+        assert_fits_a_phone(page)
         page.screenshot(path="/tmp/demo_home.png", full_page=True)
 
     page.get_by_role("link", name="English").click()
@@ -81,4 +81,4 @@ def test_a_visitor_reads_the_imported_case_at_shanghai_times(phone_page, live_se
             has=page.get_by_role("link", name="中考专题：二次函数综合")
         )
         expect(lecture.locator(".time")).to_have_text("19:00–20:00")
-        assert_no_horizontal_scroll(page)
+        assert_fits_a_phone(page)

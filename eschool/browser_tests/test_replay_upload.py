@@ -8,7 +8,7 @@ from eschool.live import upload_views
 from eschool.live.media import make_test_video, read_playlist
 from eschool.live.models import Chapter, Recording
 
-from .conftest import assert_no_horizontal_scroll, in_chinese, log_in, session_of_yesterday
+from .conftest import assert_fits_a_phone, in_chinese, log_in, session_of_yesterday
 
 pytestmark = [
     pytest.mark.browser,
@@ -53,7 +53,7 @@ def test_an_uploaded_lesson_becomes_a_replay_that_plays(
     expect(page.get_by_role("heading", level=1)).to_have_text(
         in_chinese("Upload a recorded lesson")
     )
-    assert_no_horizontal_scroll(page)
+    assert_fits_a_phone(page)
 
     page.get_by_label(in_chinese("Video file")).set_input_files(str(clip))
     page.get_by_role("button", name=in_chinese("Upload"), exact=True).click()
@@ -63,7 +63,7 @@ def test_an_uploaded_lesson_becomes_a_replay_that_plays(
     assert page.locator("#upload-bar").evaluate("bar => bar.value") == 100
     assert page.locator("#packaging-bar").evaluate("bar => bar.value") == 100
     expect(page.locator(".packaging-status")).to_have_text(in_chinese("The replay is ready."))
-    assert_no_horizontal_scroll(page)
+    assert_fits_a_phone(page)
     # Nothing left in this browser to resume.
     assert (
         page.evaluate("Object.keys(localStorage).filter(k => k.startsWith('eschool-upload:'))")
@@ -98,7 +98,7 @@ def test_an_uploaded_lesson_becomes_a_replay_that_plays(
     video.evaluate("v => v.pause()")
     chapter.click()
     page.wait_for_function("Math.abs(document.querySelector('video').currentTime - 4) < 1")
-    assert_no_horizontal_scroll(page)
+    assert_fits_a_phone(page)
 
 
 def test_a_reloaded_page_continues_the_upload_where_the_server_stopped(

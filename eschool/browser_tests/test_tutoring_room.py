@@ -16,7 +16,7 @@ from eschool.core import timeutil
 from eschool.tutoring.models import RoomMessage
 from eschool.tutoring.tests.test_room_services import make_session
 
-from .conftest import DESKTOP, PHONE, assert_no_horizontal_scroll, in_chinese, log_in, new_page
+from .conftest import DESKTOP, PHONE, assert_fits_a_phone, in_chinese, log_in, new_page
 
 pytestmark = [
     pytest.mark.browser,
@@ -54,7 +54,7 @@ def test_a_student_and_a_teacher_chat_draw_resume_and_end(asgi_server, chromium,
         expect(pupil.locator("#room-log .text")).to_have_text(
             ["<b>老师好</b>，第二题不会", "我们看图"]
         )
-        assert_no_horizontal_scroll(pupil)
+        assert_fits_a_phone(pupil)
 
         # The teacher draws; the student's board shows the stroke while the pen is still down.
         tutor.get_by_role("tab", name=in_chinese("Whiteboard")).click()
@@ -80,7 +80,7 @@ def test_a_student_and_a_teacher_chat_draw_resume_and_end(asgi_server, chromium,
         pupil.get_by_role("button", name=in_chinese("Undo")).click()
         tutor.wait_for_function("document.getElementById('room').__board.strokes.length === 1")
         assert board_strokes(pupil) == 1
-        assert_no_horizontal_scroll(pupil)
+        assert_fits_a_phone(pupil)
 
         # The student's connection drops; what the teacher says meanwhile arrives once.
         pupil.get_by_role("tab", name=in_chinese("Chat")).click()
@@ -124,7 +124,7 @@ def test_a_student_and_a_teacher_chat_draw_resume_and_end(asgi_server, chromium,
         expect(pupil.get_by_text(in_chinese("Thank you for rating the session."))).to_be_visible()
         session.refresh_from_db()
         assert session.rating == 5 and session.ended_by == teacher
-        assert_no_horizontal_scroll(pupil)
+        assert_fits_a_phone(pupil)
     finally:
         student_context.close()
         teacher_context.close()
