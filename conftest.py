@@ -43,3 +43,17 @@ def pytest_collection_modifyitems(config, items):
     # as running an event loop, and async_to_sync refuses to run in it: the consumer
     # tests would fail after any browser test. Browser tests therefore run last.
     items.sort(key=lambda item: item.get_closest_marker("browser") is not None)
+    # A plain transactional test's flush recreates the content types, and the next
+    # serialized_rollback test's restore of its snapshot then collides with them (every
+    # later browser test errors, on PostgreSQL only when the plain test is PostgreSQL's).
+    plain = [
+        item.nodeid
+        for item in items
+        if (marker := item.get_closest_marker("django_db"))
+        and marker.kwargs.get("transaction")
+        and not marker.kwargs.get("serialized_rollback")
+    ]
+    if plain:
+        raise pytest.UsageError(
+            "transactional tests need serialized_rollback=True: " + ", ".join(plain)
+        )
