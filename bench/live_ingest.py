@@ -10,8 +10,8 @@ CBR, a keyframe every 2 s, Opus sound), then:
    veryfast, what the design avoids) on a part of it.
 2. CPU, OBS path: the same pictures as OBS sends them (FLV: the H.264 copied, AAC sound),
    pushed at real-time pace by another process into nginx-rtmp started by tools/rtmp-dev (the
-   shipped deploy/nginx/rtmp.conf; a stub answers its callbacks; ingest.push_as_obs), and pulled with
-   ingest_stream exactly as eschool/live/rtmp.py's puller does (its options). The puller
+   shipped deploy/nginx/rtmp.conf; a stub answers its callbacks; live.testing.push_as_obs),
+   and pulled with ingest_stream exactly as eschool/live/rtmp.py's puller does (its options). The puller
    thread's CPU seconds per minute of broadcast (it reads the stream as it comes, so this
    includes waiting on the socket), and nginx's. Skipped, with the reason printed, where
    nginx or its RTMP module is missing.
@@ -164,7 +164,7 @@ def _nginx_processes(master: int) -> list[int]:
 
 def obs_path(source: Path, seconds: float, folder: Path) -> dict | str:
     """CPU of the OBS path for `seconds` of real-time stream; a reason string when skipped."""
-    from eschool.live import ingest, rtmp
+    from eschool.live import ingest, rtmp, testing
 
     if not (shutil.which("nginx") or Path("/usr/sbin/nginx").exists()):
         return "nginx is not installed (apt-get install nginx libnginx-mod-rtmp)"
@@ -209,7 +209,7 @@ def obs_path(source: Path, seconds: float, folder: Path) -> dict | str:
         nginx_pids = _nginx_processes(nginx.pid)
         nginx_before = cpu_seconds(nginx_pids)
         started = time.monotonic()
-        pushed = ingest.push_as_obs(source, url, timeout=seconds + 60)
+        pushed = testing.push_as_obs(source, url, timeout=seconds + 60)
         if pushed.returncode:
             return f"the push failed: {pushed.stdout}{pushed.stderr}"
         puller.join(timeout=60)
@@ -231,10 +231,10 @@ def obs_path(source: Path, seconds: float, folder: Path) -> dict | str:
 def latency(data: bytes, seconds: float, out_dir: Path) -> dict:
     import av
 
-    from eschool.live import ingest
+    from eschool.live import ingest, testing
     from eschool.live.media import read_clock, read_playlist
 
-    pieces = ingest.chunks(data, round(seconds / CHUNK_SECONDS))
+    pieces = testing.chunks(data, round(seconds / CHUNK_SECONDS))
     listed: list = []
     pipe = ingest.ChunkPipe()
 
@@ -278,14 +278,14 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="bench-live-") as name:
         folder = Path(name)
         set_up(folder)
-        from eschool.live import ingest
+        from eschool.live import testing
         from eschool.live.media import make_test_video
         from eschool.live.player import LIVE_SYNC_SEGMENTS
 
         source = make_test_video(
             folder / "camera.mp4", seconds=seconds, width=WIDTH, height=HEIGHT, fps=FPS
         )
-        data = ingest.browser_recording(source, bit_rate=BIT_RATE)
+        data = testing.browser_recording(source, bit_rate=BIT_RATE)
 
         remux = cpu_of_remux(data, folder / "cpu")
         per_minute = remux / seconds * 60

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from eschool.live import ingest
+from eschool.live import testing
 from eschool.live.media import make_test_video
 
 WEBM = "video/webm;codecs=h264,opus"
@@ -31,7 +31,7 @@ def recordings(lesson_video):
     def recording(mime: str = WEBM, *, keyframe_seconds: float = 2.0) -> bytes:
         key = (mime, keyframe_seconds)
         if key not in cache:
-            cache[key] = ingest.browser_recording(
+            cache[key] = testing.browser_recording(
                 lesson_video, mime=mime, keyframe_seconds=keyframe_seconds
             )
         return cache[key]
@@ -45,4 +45,4 @@ def short_recording(tmp_path_factory) -> bytes:
     path = make_test_video(
         tmp_path_factory.mktemp("short") / "short.mp4", seconds=5, width=320, height=180
     )
-    return ingest.browser_recording(path, mime=WEBM)
+    return testing.browser_recording(path, mime=WEBM)

@@ -22,7 +22,7 @@ from django.utils import translation
 
 from eschool.classroom.models import Session
 from eschool.core import timeutil
-from eschool.live import ingest, selectors, services, tasks
+from eschool.live import ingest, selectors, services, tasks, testing
 from eschool.live.media import read_playlist
 from eschool.live.models import Broadcast, Recording
 from eschool.live.routing import websocket_urlpatterns
@@ -116,7 +116,7 @@ async def start_refused(session, user) -> tuple[dict, dict]:
 
 
 async def send_media(communicator, data: bytes, pieces: int = 9):
-    for chunk in ingest.chunks(data, pieces):
+    for chunk in testing.chunks(data, pieces):
         await communicator.send_to(bytes_data=chunk)
 
 

@@ -16,7 +16,7 @@ import av
 import pytest
 from django.utils import translation
 
-from eschool.live import ingest
+from eschool.live import ingest, testing
 from eschool.live.media import (
     MediaRefused,
     Segment,
@@ -43,7 +43,7 @@ def feed(data: bytes, out_dir: Path, *, pieces: int = 9, on_segment=None) -> Non
 
     thread = threading.Thread(target=work)
     thread.start()
-    for chunk in ingest.chunks(data, pieces):
+    for chunk in testing.chunks(data, pieces):
         pipe.feed(chunk)
     pipe.close()
     thread.join(timeout=60)
@@ -309,7 +309,7 @@ def test_recovery_leaves_a_playlist_alone_while_an_ingest_is_writing_it(tmp_path
 
 
 def test_a_stream_without_sound_still_goes_live(lesson_video, tmp_path):
-    feed(ingest.browser_recording(lesson_video, mime=WEBM, audio=False), tmp_path)
+    feed(testing.browser_recording(lesson_video, mime=WEBM, audio=False), tmp_path)
 
     playlist, segments = check_playlist(tmp_path, seconds=9.0, ended=False)
     assert [sound for _clock, _picture, sound in segments] == [0.0] * 5

@@ -23,7 +23,7 @@ from django.test import Client
 
 from eschool.classroom.models import Session
 from eschool.core import timeutil
-from eschool.live import ingest, rtmp, services
+from eschool.live import ingest, rtmp, services, testing
 from eschool.live.media import make_test_video, read_clock, read_playlist
 from eschool.live.models import Broadcast, Recording
 from eschool.org.models import Stage
@@ -387,7 +387,7 @@ def nginx_rtmp(folders, live_server, settings):
 
 
 def push(source: Path, url: str) -> subprocess.CompletedProcess:
-    return ingest.push_as_obs(source, url)
+    return testing.push_as_obs(source, url)
 
 
 def decode_segment(path: Path) -> tuple[list[float], int]:
