@@ -7,7 +7,6 @@ import json
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
-from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied
 from django.utils import translation
@@ -15,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from eschool.chat import selectors, services
 from eschool.core import timeutil
+from eschool.core.middleware import chosen_language
 from eschool.safety.ratelimit import allow
 
 # Closed before accepting: the session does not exist or the visitor may not read its chat.
@@ -34,9 +34,7 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         user = self.scope.get("user") or AnonymousUser()
         # The auth middleware's lazy user, resolved before connect(): the ORM gets the real one.
         self.user = getattr(user, "_wrapped", user)
-        cookies = self.scope.get("cookies") or {}
-        chosen = cookies.get(settings.LANGUAGE_COOKIE_NAME)
-        self.language = chosen if chosen in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
+        self.language = chosen_language(self.scope.get("cookies") or {})
         self.session = await database_sync_to_async(selectors.session_for_chat)(
             self.session_id, user=self.user
         )

@@ -1,6 +1,18 @@
+from collections.abc import Mapping
+
 from django.conf import settings
 from django.utils import translation
 from django.utils.cache import patch_vary_headers
+
+
+def chosen_language(cookies: Mapping[str, str]) -> str:
+    """The language of the switch's cookie when it names one we have, else Chinese.
+
+    Pages (the middleware below) and WebSockets (whose messages are translated in the
+    consumer) follow the same rule.
+    """
+    chosen = cookies.get(settings.LANGUAGE_COOKIE_NAME)
+    return chosen if chosen in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
 
 
 class DistrictLanguageMiddleware:
@@ -14,11 +26,9 @@ class DistrictLanguageMiddleware:
 
     def __init__(self, get_response):
         self.get_response = get_response
-        self.supported = {code for code, _name in settings.LANGUAGES}
 
     def __call__(self, request):
-        chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
-        language = chosen if chosen in self.supported else settings.LANGUAGE_CODE
+        language = chosen_language(request.COOKIES)
         translation.activate(language)
         request.LANGUAGE_CODE = language
         response = self.get_response(request)

@@ -47,6 +47,7 @@ from django.utils.translation import gettext as _
 
 from eschool.classroom.models import Session
 from eschool.core import timeutil
+from eschool.core.middleware import chosen_language
 from eschool.live import ingest, services
 from eschool.live.media import MediaRefused
 from eschool.live.models import Broadcast
@@ -70,12 +71,6 @@ def ingest_group(session_id: int) -> str:
     return f"live-ingest-{session_id}"
 
 
-def _language(scope) -> str:
-    chosen = (scope.get("cookies") or {}).get(settings.LANGUAGE_COOKIE_NAME)
-    supported = {code for code, _name in settings.LANGUAGES}
-    return chosen if chosen in supported else settings.LANGUAGE_CODE
-
-
 def _session_for(user, session_id: int) -> Session | None:
     session = Session.objects.filter(pk=session_id).first()
     if session is None or not services.user_manages_recordings(user, session):
@@ -90,7 +85,7 @@ def _replay_url(recording) -> str | None:
 class IngestConsumer(AsyncWebsocketConsumer):
     async def connect(self):
         self.session_id = int(self.scope["url_route"]["kwargs"]["session_pk"])
-        self.language = _language(self.scope)
+        self.language = chosen_language(self.scope.get("cookies") or {})
         self.session = None
         self.broadcast: Broadcast | None = None
         self.pipe: ingest.ChunkPipe | None = None

@@ -45,13 +45,13 @@ message or the client's next sync, whichever comes first.
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.utils import translation
 from django.utils.translation import gettext as _
 
 from eschool.core import timeutil
+from eschool.core.middleware import chosen_language
 from eschool.tutoring import room
 from eschool.tutoring.models import RoomMessage, TutoringSession
 
@@ -132,9 +132,7 @@ class RoomConsumer(AsyncJsonWebsocketConsumer):
     async def connect(self):
         self.session_id = self.scope["url_route"]["kwargs"]["session_pk"]
         self.sent_upto = None  # the last seq sent to this client; None until its hello
-        cookies = self.scope.get("cookies") or {}
-        chosen = cookies.get(settings.LANGUAGE_COOKIE_NAME)
-        self.language = chosen if chosen in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
+        self.language = chosen_language(self.scope.get("cookies") or {})
         self.counts = {}  # action -> (rate window, frames in it), for the limits above
         try:
             self.session, self.role = await database_sync_to_async(room.session_get_for_room)(
