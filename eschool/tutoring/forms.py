@@ -1,5 +1,7 @@
 from django import forms
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from eschool.accounts.models import Teacher
 from eschool.org.models import Grade, Subject
@@ -90,7 +92,28 @@ class SwapDecisionForm(forms.Form):
     )
 
 
+# ISO weekday numbers, as TutoringSettings.weekdays stores them ("1,2,3,4,5,6" is Mon–Sat).
+SERVICE_DAYS = [
+    (1, pgettext_lazy("day of service", "Monday")),
+    (2, pgettext_lazy("day of service", "Tuesday")),
+    (3, pgettext_lazy("day of service", "Wednesday")),
+    (4, pgettext_lazy("day of service", "Thursday")),
+    (5, pgettext_lazy("day of service", "Friday")),
+    (6, pgettext_lazy("day of service", "Saturday")),
+    (7, pgettext_lazy("day of service", "Sunday")),
+]
+
+
 class SettingsForm(forms.ModelForm):
+    # Ticked days, saved in the row's own format (sorted numbers joined by commas), which is
+    # what the window and shift services read.
+    weekdays = forms.TypedMultipleChoiceField(
+        choices=SERVICE_DAYS,
+        coerce=int,
+        label=capfirst(TutoringSettings._meta.get_field("weekdays").verbose_name),
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": _("Tick at least one day of service.")},
+    )
     # Not a field of the settings row: each grade band carries its own "served" flag.
     bands = forms.ModelMultipleChoiceField(
         GradeBand.objects.all(),
@@ -103,6 +126,8 @@ class SettingsForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["bands"].queryset = grade_bands(served_only=False)
         self.fields["bands"].initial = list(grade_bands().values_list("pk", flat=True))
+        if not self.is_bound:
+            self.initial["weekdays"] = sorted(self.instance.weekday_numbers)
 
     class Meta:
         model = TutoringSettings
@@ -124,16 +149,8 @@ class SettingsForm(forms.ModelForm):
             "subjects": forms.CheckboxSelectMultiple,
         }
         help_texts = {
-            "weekdays": _("Monday is 1, Sunday 7, separated by commas: 1,2,3,4,5,6 is Mon–Sat."),
             "subjects": _("None ticked: every subject is served."),
         }
 
     def clean_weekdays(self):
-        value = self.cleaned_data["weekdays"]
-        try:
-            days = sorted({int(part) for part in value.split(",") if part.strip()})
-        except ValueError:
-            days = []
-        if not days or any(not 1 <= day <= 7 for day in days):
-            raise forms.ValidationError(_("Enter day numbers from 1 to 7, separated by commas."))
-        return ",".join(str(day) for day in days)
+        return ",".join(str(day) for day in sorted(self.cleaned_data["weekdays"]))

@@ -66,7 +66,7 @@ def test_a_bad_cover_is_reported_next_to_the_field_and_the_form_keeps_what_was_t
     assert response.status_code == 200
     assert Course.objects.count() == 0
     assert (
-        '<ul class="errorlist" id="id_cover_errors"><li>The picture is too large: '
+        '<ul class="errorlist" id="id_cover_error"><li>The picture is too large: '
         "at most 40 million pixels.</li></ul>"
     ) in html
     assert 'value="数学&lt;b&gt;专题&lt;/b&gt;"' in html
@@ -235,7 +235,7 @@ def test_a_png_renamed_pdf_is_refused_on_the_materials_page(admin_client, distri
 
     assert response.status_code == 200
     assert (
-        '<ul class="errorlist" id="id_file_errors"><li>The name of this file ends in .pdf, but its '
+        '<ul class="errorlist" id="id_file_error"><li>The name of this file ends in .pdf, but its '
         "content is a PNG file. Rename it or choose the right file.</li></ul>"
     ) in response.content.decode()
     assert Material.objects.count() == 0

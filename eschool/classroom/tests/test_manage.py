@@ -91,7 +91,7 @@ def test_an_end_before_the_start_is_shown_next_to_the_end(client, clock, distric
     assert response.status_code == 200
     html = response.content.decode()
     assert (
-        '<ul class="errorlist" id="id_end_errors"><li>The end must be after the start.</li></ul>'
+        '<ul class="errorlist" id="id_end_error"><li>The end must be after the start.</li></ul>'
         in html
     )
     assert 'value="我打的标题"' in html
@@ -108,7 +108,7 @@ def test_grades_must_belong_to_the_stage(client, clock, district_admin):
 
     html = response.content.decode()
     assert (
-        '<ul class="errorlist" id="id_grades_errors"><li>Not grades of the chosen stage: Senior 1.</li></ul>'
+        '<ul class="errorlist" id="id_grades_error"><li>Not grades of the chosen stage: Senior 1.</li></ul>'
         in html
     )
     assert Session.objects.count() == 0
@@ -123,7 +123,7 @@ def test_a_teacher_cannot_be_in_two_places(client, clock, district_admin, teache
 
     html = response.content.decode()
     assert (
-        '<ul class="errorlist" id="id_teacher_errors"><li>This teacher already gives “别的课” '
+        '<ul class="errorlist" id="id_teacher_error"><li>This teacher already gives “别的课” '
         "from 08:20 to 09:00 that day.</li></ul>"
     ) in html
     assert Session.objects.count() == 1

@@ -87,9 +87,7 @@ def test_the_form_keeps_what_was_typed_and_shows_errors(client, clock, district_
     )
     assert response.status_code == 200
     html = response.content.decode()
-    assert (
-        '<ul class="errorlist" id="id_title_errors"><li>This field is required.</li></ul>' in html
-    )
+    assert '<ul class="errorlist" id="id_title_error"><li>This field is required.</li></ul>' in html
     assert "保留这段文字" in html
     assert DayNotice.objects.count() == 0
     response = client.post("/manage/notices/", {"day": "1999-12-31", "title": "太早"})

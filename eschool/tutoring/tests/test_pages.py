@@ -1,5 +1,7 @@
 """The pages: asking with a photo, the wait status, duty, the board, records, history, access."""
 
+import re
+
 import pytest
 from django.urls import reverse
 
@@ -234,6 +236,34 @@ def test_the_board_and_coverage_for_the_admin(clock, client, district_admin, tea
     assert MONDAY in coverage.context["grid"]
 
 
+def _board_counts_line(client, clock, district_admin, teachers, student):
+    question = ask(student)
+    clock.advance(seconds=20)
+    matching.offer_accept(actor=teachers[0], question=question)
+    client.force_login(district_admin)
+    page = client.get(reverse("tutoring:board")).content.decode()
+    # The line after the evening's window (19:30–21:30 · ).
+    return page.split('<p class="counts">')[1].split("</p>")[0].strip().split("\n")[-1]
+
+
+def test_the_boards_waits_read_as_one_chinese_sentence(
+    clock, client, district_admin, teachers, student
+):
+    # Chinese units and full-width punctuation, the numbers still marked up.
+    assert _board_counts_line(client, clock, district_admin, teachers, student) == (
+        '今日等待时长：中位数 <strong class="median-wait">20 秒</strong>，'
+        '90% 分位 <strong class="p90-wait">20 秒</strong>（已匹配 1 个问题）'
+    )
+
+
+def test_the_boards_waits_in_english(clock, client, district_admin, teachers, student):
+    client.cookies["django_language"] = "en"
+    assert _board_counts_line(client, clock, district_admin, teachers, student) == (
+        'Today&#x27;s waits: median <strong class="median-wait">20 s</strong>, '
+        '90th percentile <strong class="p90-wait">20 s</strong> (1 question matched)'
+    )
+
+
 def test_the_settings_page_saves(clock, client, district_admin):
     from eschool.tutoring.selectors import grade_bands, tutoring_settings
 
@@ -243,7 +273,7 @@ def test_the_settings_page_saves(clock, client, district_admin):
         {
             "window_start": "19:00",
             "window_end": "21:00",
-            "weekdays": "1,2,3,4,5",
+            "weekdays": ["5", "1", "2", "3", "4"],
             "holidays_off": "on",
             "offer_seconds": "40",
             "default_session_limit": "1",
@@ -265,7 +295,13 @@ def test_the_settings_page_saves(clock, client, district_admin):
     # The page shows the served bands ticked.
     page = client.get(reverse("tutoring:settings")).content.decode()
     assert page.count('name="bands"') == 4 and page.count('name="bands" value=') == 4
-    assert page.count("checked") == 3  # 初中, 高中 and "no service on days without classes"
+    # 初中, 高中, "no service on days without classes" and Monday to Friday.
+    assert page.count("checked") == 8
+    ticked = [
+        f'name="weekdays" value="{day}" id="id_weekdays_{day - 1}" checked' for day in range(1, 6)
+    ]
+    assert all(box in page for box in ticked)
+    assert 'name="weekdays" value="6" id="id_weekdays_5">' in page
 
 
 def test_the_settings_page_refuses_to_serve_no_grade_band(clock, client, district_admin):
@@ -278,7 +314,7 @@ def test_the_settings_page_refuses_to_serve_no_grade_band(clock, client, distric
         {
             "window_start": "19:30",
             "window_end": "21:30",
-            "weekdays": "1,2,3,4,5,6",
+            "weekdays": ["1", "2", "3", "4", "5", "6"],
             "offer_seconds": "30",
             "default_session_limit": "1",
             "late_after_minutes": "5",
@@ -290,6 +326,100 @@ def test_the_settings_page_refuses_to_serve_no_grade_band(clock, client, distric
     assert grade_bands().count() == 4
 
 
+SETTINGS = {
+    "window_start": "19:30",
+    "window_end": "21:30",
+    "offer_seconds": "30",
+    "default_session_limit": "1",
+    "late_after_minutes": "5",
+    "photo_retention_days": "30",
+}
+
+
+def described_ids_missing(page: str) -> set[str]:
+    """The ids named by aria-describedby that no element of `page` carries."""
+    named = {i for value in re.findall(r'aria-describedby="([^"]*)"', page) for i in value.split()}
+    return named - set(re.findall(r' id="([^"]+)"', page))
+
+
+def test_the_service_days_are_a_box_per_weekday_in_chinese(clock, client, district_admin):
+    client.force_login(district_admin)
+    page = client.get(reverse("tutoring:settings")).content.decode()
+    assert "<fieldset><legend>服务日</legend>" in page
+    labels = re.findall(r'<label for="id_weekdays_\d">(.*?)</label>', page, re.S)
+    assert [re.sub(r"<[^>]+>", "", label).strip() for label in labels] == [
+        "周一", "周二", "周三", "周四", "周五", "周六", "周日",
+    ]  # fmt: skip
+
+
+def test_the_service_days_are_ticked_boxes_saved_as_day_numbers(clock, client, district_admin):
+    from eschool.tutoring.selectors import grade_bands, tutoring_settings
+
+    client.cookies["django_language"] = "en"
+    client.force_login(district_admin)
+    page = client.get(reverse("tutoring:settings")).content.decode()
+    # Each box sits inside its label: a tap on the day's name ticks it, Tab and Space work.
+    assert (
+        '<label for="id_weekdays_0"><input type="checkbox" name="weekdays" value="1" '
+        'id="id_weekdays_0" checked>\n Monday</label>'
+    ) in page
+    assert (
+        '<label for="id_weekdays_6"><input type="checkbox" name="weekdays" value="7" '
+        'id="id_weekdays_6">\n Sunday</label>'
+    ) in page
+    bands = [band.pk for band in grade_bands()]
+    response = client.post(
+        reverse("tutoring:settings"), {**SETTINGS, "weekdays": ["7", "2", "4"], "bands": bands}
+    )
+    assert response.status_code == 302
+    assert tutoring_settings().weekdays == "2,4,7"
+
+
+def test_a_refused_settings_form_keeps_the_ticked_days(clock, client, district_admin):
+    from eschool.tutoring.selectors import tutoring_settings
+
+    client.cookies["django_language"] = "en"
+    client.force_login(district_admin)
+    response = client.post(reverse("tutoring:settings"), {**SETTINGS, "weekdays": ["2", "4"]})
+    assert response.status_code == 200
+    assert response.context["form"].errors["bands"] == ["Choose at least one grade band."]
+    page = response.content.decode()
+    ticked = re.findall(r'name="weekdays" value="(\d)" id="id_weekdays_\d" checked', page)
+    assert ticked == ["2", "4"]
+    assert tutoring_settings().weekdays == "1,2,3,4,5,6"
+
+
+def test_no_service_day_ticked_is_an_error_the_group_points_to(clock, client, district_admin):
+    from eschool.tutoring.selectors import grade_bands
+
+    client.cookies["django_language"] = "en"
+    client.force_login(district_admin)
+    bands = [band.pk for band in grade_bands()]
+    response = client.post(reverse("tutoring:settings"), {**SETTINGS, "bands": bands})
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert '<fieldset aria-describedby="id_weekdays_error"><legend>Days of service</legend>' in page
+    assert (
+        '<ul class="errorlist" id="id_weekdays_error"><li>Tick at least one day of service.</li>'
+    ) in page
+    assert described_ids_missing(page) == set()
+
+
+def test_the_photo_fields_description_is_its_help_text(clock, client, student):
+    client.force_login(student)
+    page = client.get(reverse("tutoring:ask")).content.decode()
+    assert 'aria-describedby="id_photos_helptext"' in page
+    assert '<p class="help" id="id_photos_helptext">' in page
+    assert described_ids_missing(page) == set()
+
+
+def test_the_settings_groups_point_to_their_help_texts(clock, client, district_admin):
+    client.force_login(district_admin)
+    page = client.get(reverse("tutoring:settings")).content.decode()
+    assert '<fieldset aria-describedby="id_subjects_helptext"><legend>' in page
+    assert described_ids_missing(page) == set()
+
+
 def test_records_own_and_admin_only(clock, client, teachers, district_admin, school_a):
     client.force_login(teachers[0])
     assert client.get(reverse("tutoring:my_record")).status_code == 200
@@ -298,6 +428,32 @@ def test_records_own_and_admin_only(clock, client, teachers, district_admin, sch
     client.force_login(district_admin)
     response = client.get(reverse("tutoring:record", args=[other]))
     assert response.context["record"].shifts == 1
+
+
+def history_text(client) -> str:
+    html = client.get(reverse("tutoring:history")).content.decode()
+    main = html[html.index("<h1>") : html.index("</main>")]
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", main)).strip()
+
+
+def test_the_history_names_asking_once_in_chinese(clock, client, student):
+    ask(student)
+    client.force_login(student)
+    assert history_text(client) == (
+        "伴读记录 提问 · 我的提问 提一个新问题 问过的问题 "
+        "12-07 19:45 分数怎么加？ 等待老师接题 数学 · 张三 一对一辅导 还没有辅导记录。"
+    )
+
+
+def test_the_history_in_english(clock, client, student):
+    ask(student)
+    client.cookies["django_language"] = "en"
+    client.force_login(student)
+    text = history_text(client)
+    assert text.startswith(
+        "Tutoring history Ask a question · My questions Ask a new question Questions asked "
+    )
+    assert " One-to-one sessions No sessions yet." in text
 
 
 def test_the_navigation_links_to_tutoring(clock, client, student):
