@@ -1,5 +1,7 @@
 """The booking pages: the session page's panel, booking by POST, my timetable, the roster, JSON."""
 
+import re
+
 import pytest
 from django.urls import reverse
 
@@ -163,7 +165,7 @@ def test_a_district_event_has_no_booking_and_no_seats_form(
     assert "Book a seat" not in html
 
     english.force_login(district_admin)
-    assert "Number of seats" not in english.get(roster_url(event)).content.decode()
+    assert 'name="capacity"' not in english.get(roster_url(event)).content.decode()
     response = english.post(
         reverse("classroom:session_capacity", args=[event.pk]), {"capacity": "50"}
     )
@@ -340,7 +342,30 @@ def test_the_roster_lists_booked_and_waiting_learners(english, clock, taught, te
     html = response.content.decode()
     assert "南京市鼓楼区示范初级中学" in html
     assert "Grade 7 class 3" in html
-    assert "Number of seats" not in html  # only district administrators change seats
+    assert 'name="capacity"' not in html  # only district administrators change seats
+
+
+def roster_text(html: str) -> str:
+    body = html.split('<article class="roster">')[1].split("</article>")[0]
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", body)).strip()
+
+
+def test_the_seat_count_is_named_once_on_the_managers_roster(client, clock, taught, district_admin):
+    client.force_login(district_admin)
+    text = roster_text(client.get(roster_url(taught)).content.decode())
+    assert text.count("座位数") == 1
+    assert "1 座位数 0 剩余座位" in text
+    assert "调整座位上限 上限 留空表示不限。" in text
+
+
+def test_an_events_roster_says_no_booking_is_needed_under_booking(
+    english, clock, seated, district_admin
+):
+    event = seated(kind=Session.Kind.EVENT, capacity=None, title="升旗仪式")
+    english.force_login(district_admin)
+    text = roster_text(english.get(roster_url(event)).content.decode())
+    assert re.findall(r"Seats(?! left)", text) == ["Seats"]
+    assert "Booking No booking needed: everyone may join this session." in text
 
 
 def test_the_roster_query_count_does_not_grow(
