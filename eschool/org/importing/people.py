@@ -463,12 +463,16 @@ class StudentSpec(Spec):
             ):
                 homerooms[(room["school_id"], room["grade_id"], room["number"])] = room["id"]
         self.new_homerooms = {}
+        # Existing classes the file names: counted as unchanged, so that a re-imported file's
+        # preview accounts for every class in it.
+        named_homerooms = set()
 
         def homeroom_of(record):
             if record.homeroom_number is None:
                 return None
             key = (record.school.pk, record.grade.pk, record.homeroom_number)
             if key in homerooms:
+                named_homerooms.add(key)
                 return homerooms[key]
             if key not in self.new_homerooms:
                 self.new_homerooms[key] = Homeroom(
@@ -542,6 +546,7 @@ class StudentSpec(Spec):
             if record.parent_phone:
                 self.links.append((user["id"], record.parent_phone, record.parent_name, record))
         self.count("homerooms", "new", len(self.new_homerooms))
+        self.count("homerooms", "unchanged", len(named_homerooms))
         self._plan_parents(guardians, numbers)
 
     def _plan_parents(self, guardians, numbers):

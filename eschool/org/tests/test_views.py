@@ -135,6 +135,49 @@ def test_upload_preview_commit(client, district_admin, schools_loaded):
     assert client.get(reverse("org:import_preview", args=[token])).status_code == 404
 
 
+def _reimport_preview(client):
+    client.post(reverse("org:import_commit", args=[token_of(upload(client, "students_gbk.csv"))]))
+    preview = client.get(
+        reverse("org:import_preview", args=[token_of(upload(client, "students_gbk.csv"))])
+    )
+    assert preview.status_code == 200
+    return preview
+
+
+def test_a_file_that_changes_nothing_offers_no_import_button(
+    client, district_admin, schools_loaded
+):
+    client.force_login(district_admin)
+
+    preview = _reimport_preview(client)
+
+    counts = preview.context["count_rows"]
+    assert [(str(name), new, changed, same) for name, new, changed, same in counts] == [
+        ("Students", 0, 0, 5),
+        ("Parents", 0, 0, 5),
+        ("Parent–child links", 0, 0, 5),
+        ("Classes", 0, 0, 3),
+    ]
+    html = preview.content.decode()
+    assert (
+        '<p role="status">This file matches what is already saved: importing it would change '
+        "nothing.</p>"
+    ) in html
+    assert f'<a class="button" href="{UPLOAD}">Import another file</a>' in html
+    assert "/commit/" not in html and '<button type="submit">' not in html
+
+
+def test_a_file_that_changes_nothing_says_so_in_chinese(client, district_admin, schools_loaded):
+    client.force_login(district_admin)
+    del client.cookies[settings.LANGUAGE_COOKIE_NAME]
+
+    html = _reimport_preview(client).content.decode()
+
+    assert '<p role="status">此文件与已保存的内容一致，导入不会带来任何变更。</p>' in html
+    assert f'<a class="button" href="{UPLOAD}">导入其他文件</a>' in html
+    assert "导入</button>" not in html
+
+
 def test_someone_elses_token_is_404(client, district_admin, school_admin, schools_loaded):
     client.force_login(district_admin)
     token = token_of(upload(client, "students_gbk.csv"))
