@@ -145,9 +145,9 @@ def test_a_phone_that_lost_its_connection_gets_what_it_missed_once(
     teacher_context.close()
 
 
-def test_the_kept_chat_follows_the_replay(
-    chromium, asgi_server, student, teacher, settings, tmp_path, monkeypatch
-):
+def replay_with_chat(teacher, student, settings, tmp_path, monkeypatch, chat) -> Session:
+    """A class of DAY with its 12 s replay, seen after it; `chat` is (text, offset) pairs
+    written by `student` during the broadcast (offset None: before it went live)."""
     from django.core.files import File
 
     from eschool.live import services as live_services
@@ -174,7 +174,7 @@ def test_the_kept_chat_follows_the_replay(
     Broadcast.objects.create(
         session=session, status=Broadcast.Status.ENDED, started_at=at("09:40"), ended_at=at("10:20")
     )
-    for text, offset in (("课前好", None), ("两秒", 2.0), ("八秒", 8.0)):
+    for text, offset in chat:
         Message.objects.create(
             session=session,
             author=student,
@@ -182,7 +182,20 @@ def test_the_kept_chat_follows_the_replay(
             created_at=at("09:40"),
             offset_seconds=offset,
         )
+    return session
 
+
+def test_the_kept_chat_follows_the_replay(
+    chromium, asgi_server, student, teacher, settings, tmp_path, monkeypatch
+):
+    session = replay_with_chat(
+        teacher,
+        student,
+        settings,
+        tmp_path,
+        monkeypatch,
+        [("课前好", None), ("两秒", 2.0), ("八秒", 8.0)],
+    )
     student_context, pupil = phone(chromium, asgi_server, student.username)
     pupil.goto(f"{asgi_server}/sessions/{session.pk}/")
     assert pupil.locator("video").get_attribute("data-mode") == "replay"
@@ -202,6 +215,40 @@ def test_the_kept_chat_follows_the_replay(
     expect(shown).to_have_text(["课前好", "两秒", "八秒"])
     pupil.evaluate("document.querySelector('video').currentTime = 1")
     expect(shown).to_have_text(["课前好"])
+    assert_fits_a_phone(pupil)
+    student_context.close()
+
+
+def test_a_replay_at_its_start_shows_none_of_the_chat_written_during_the_broadcast(
+    chromium, asgi_server, student, teacher, settings, tmp_path, monkeypatch
+):
+    # Every message has an offset: at 0:00 none is shown yet and the panel says so.
+    session = replay_with_chat(
+        teacher, student, settings, tmp_path, monkeypatch, [("两秒", 2.0), ("八秒", 8.0)]
+    )
+    student_context, pupil = phone(chromium, asgi_server, student.username)
+    pupil.goto(f"{asgi_server}/sessions/{session.pk}/")
+    expect(pupil.locator("[data-chat-panel] [data-status]")).to_have_text(
+        in_chinese("Chat from the broadcast, shown as the replay plays.")
+    )
+    messages = pupil.locator('[data-list="chat"] .chat-message')
+    expect(messages).to_have_count(2)  # loaded, and waiting for their moment
+    shown = pupil.locator('[data-list="chat"] .chat-message:not([hidden]) .chat-text')
+    empty = pupil.locator('[data-empty="chat"]')
+    expect(shown).to_have_count(0)
+    expect(empty).to_have_text(in_chinese("No messages yet."))
+    expect(empty).to_be_visible()
+    assert pupil.evaluate("document.querySelector('video').currentTime") == 0
+
+    pupil.wait_for_function("window.Hls !== undefined")
+    pupil.evaluate("const v = document.querySelector('video'); v.muted = true; v.play()")
+    pupil.wait_for_function("document.querySelector('video').currentTime > 0.5")
+    pupil.evaluate("const v = document.querySelector('video'); v.pause(); v.currentTime = 5")
+    expect(shown).to_have_text(["两秒"])
+    expect(empty).to_be_hidden()
+    pupil.evaluate("document.querySelector('video').currentTime = 1")
+    expect(shown).to_have_count(0)
+    expect(empty).to_be_visible()
     assert_fits_a_phone(pupil)
     student_context.close()
 

@@ -422,7 +422,9 @@
           return x - y || a.id - b.id;
         });
         messages.forEach(function (message) { self.add(message, true); });
-        var shownUpTo = -1; // messages[0..shownUpTo] are shown
+        // messages[0..shownUpTo] are shown: all of them, as just added. The first sync hides
+        // those the video has not reached (at 0:00, every one written during the broadcast).
+        var shownUpTo = messages.length - 1;
         var sync = function () {
           var now = video.currentTime;
           var upTo = -1;
