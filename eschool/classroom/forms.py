@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from eschool.accounts.models import Teacher
 from eschool.classroom.models import Session
 from eschool.core import timeutil
+from eschool.core.text import join_list
 from eschool.org.models import Grade, Stage, Subject
 
 
@@ -91,7 +92,7 @@ class SessionForm(forms.Form):
             if wrong:
                 self.add_error(
                     "grades",
-                    _("Not grades of the chosen stage: %(grades)s.") % {"grades": "、".join(wrong)},
+                    _("Not grades of the chosen stage: %(grades)s.") % {"grades": join_list(wrong)},
                 )
         return data
 

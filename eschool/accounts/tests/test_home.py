@@ -37,7 +37,8 @@ def test_a_teacher_sees_their_school_subjects_and_grades(english, teacher):
     profile = response.context["profile"]
     assert profile.school.name == "南京市鼓楼区示范初级中学"
     # Subject and grade names are Chinese data; English pages show their translation.
-    assert "Chinese、Mathematics" in html
+    # Joined with the English list separator, not the Chinese 、.
+    assert "<dd>Chinese, Mathematics</dd>" in html
     assert "<dd>Grade 7</dd>" in html
     assert "My sessions" in html
 

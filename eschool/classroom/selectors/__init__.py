@@ -16,6 +16,7 @@ from django.conf import settings
 from django.core.cache import cache, caches
 from django.core.cache.backends.locmem import LocMemCache
 from django.db.models import Prefetch, QuerySet
+from django.utils.translation import gettext as _
 
 from eschool.accounts.models import Role
 from eschool.classroom.models import Session
@@ -96,6 +97,28 @@ def session_get_for_user(session_id: int, *, user, at: dt.datetime | None = None
     if not own and not day_visible_to(session.day, user=user, at=at):
         return None
     return session
+
+
+@dataclass(frozen=True)
+class SessionState:
+    """Where a session stands as people see it, on every page that says so."""
+
+    code: str  # scheduled | under_way | ended | cancelled
+    label: str  # in the reader's language
+
+
+def session_state(session: Session, *, at: dt.datetime | None = None) -> SessionState:
+    """The state of `session` at `at` (default now) by its times: cancelled, ended (past its
+    end, whatever was broadcast), under way (between its start and end), else scheduled.
+    Reads no database, so a list of sessions costs nothing more."""
+    at = at or timeutil.now()
+    if session.status == Session.Status.CANCELLED:
+        return SessionState("cancelled", _("Cancelled"))
+    if at >= session.ends_at:
+        return SessionState("ended", _("Ended"))
+    if at >= session.starts_at:
+        return SessionState("under_way", _("Under way"))
+    return SessionState("scheduled", _("Scheduled"))
 
 
 def sessions_taught_by(user, *, from_day: dt.date, days: int = 14) -> list[Session]:

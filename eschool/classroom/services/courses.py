@@ -23,6 +23,7 @@ from eschool.classroom.selectors import user_manages_timetable
 from eschool.classroom.services import session_create, timetable_changed
 from eschool.classroom.services.booking import capacity_problem
 from eschool.core import uploads
+from eschool.core.text import join_list
 from eschool.org.models import Grade, Stage, Subject
 
 COVER_MAX_SIDE = 1600
@@ -59,7 +60,7 @@ def _validate_course(*, kind: str, title: str, stage: str, grades: list[Grade]) 
     wrong = [str(grade) for grade in grades if stage and grade.stage != stage]
     if wrong:
         errors["grades"] = [
-            _("Not grades of the chosen stage: %(grades)s.") % {"grades": "、".join(wrong)}
+            _("Not grades of the chosen stage: %(grades)s.") % {"grades": join_list(wrong)}
         ]
     if errors:
         raise ValidationError(errors)

@@ -185,7 +185,7 @@ def test_a_teachers_grades_and_subjects_read_in_the_pages_language(client, teach
 
     assert "<dt>学科</dt><dd>语文、数学</dd>" in chinese
     assert "<dt>年级</dt><dd>七年级</dd>" in chinese
-    assert "<dt>Subjects</dt><dd>Chinese、Mathematics</dd>" in english
+    assert "<dt>Subjects</dt><dd>Chinese, Mathematics</dd>" in english  # the list in English
     assert "<dt>Grades</dt><dd>Grade 7</dd>" in english
 
 
