@@ -74,6 +74,13 @@ def live_state(session: Session, *, at: dt.datetime | None = None) -> LiveState:
     )
 
 
+def replay_pending(session: Session) -> bool:
+    """Whether a recording of the session is being packaged (one query): a replay is on its
+    way. A broadcast's own recording is ready the moment it ends, so only an upload waits
+    here; a failed one is no replay to come."""
+    return Recording.objects.filter(session=session, status=Recording.Status.PROCESSING).exists()
+
+
 def media_url(path: str) -> str | None:
     return f"{settings.MEDIA_URL}{path}" if path else None
 

@@ -83,7 +83,9 @@ def live_player(context, session: Session):
     view = state.status
     if view == player.ENDED:
         view = "replay" if state.replay_path else "over"
-    if cancelled and view in {"waiting", "over"} and not manages:
+    # A cancelled session has no countdown, no chat and no live to come, for anyone; only a
+    # replay it already has stays (for those who may watch it).
+    if cancelled and view != "replay":
         return None
     refusal = player.watch_refusal(user, session, at=at)
     may_watch = not refusal
@@ -96,6 +98,10 @@ def live_player(context, session: Session):
         "live_url": player.media_url(state.live_path) if may_watch else "",
         "replay_url": player.media_url(state.replay_path) if may_watch else "",
         "replay": state.replay,
+        "cancelled": cancelled,
+        # What "over" says: whether a replay is on its way (an upload being packaged), and
+        # whether this visitor could still upload one.
+        "replay_pending": view == "over" and player.replay_pending(session),
         "status_url": reverse("live:status", args=[session.pk]),
         "server_time": timeutil.local(at).isoformat(),
         "login_url": reverse("accounts:login") + "?next=" + request.get_full_path(),

@@ -493,3 +493,72 @@ def test_a_cancelled_session_shows_no_player(client, at, lesson):
     Session.objects.filter(pk=lesson.pk).update(status=Session.Status.CANCELLED)
     at("07:30")
     assert 'id="live"' not in page(client, lesson)
+
+
+OVER = '<p class="help live-over" data-when="over">'
+
+
+def test_a_class_that_ended_without_airing_promises_no_replay(
+    client, at, lesson, teacher, student, district_admin
+):
+    at("09:30")  # never broadcast, nothing uploaded
+    client.force_login(student)
+    html = page(client, lesson)
+    assert 'data-view="over"' in html
+    assert f"{OVER}{zh('This session ended without a recording; there is no replay yet.')}</p>" in (
+        html
+    )
+    assert zh("This session has ended. Its replay appears here when it is ready.") not in html
+    # Those who may upload one are told they can.
+    for manager in (teacher, district_admin):
+        client.force_login(manager)
+        html = page(client, lesson)
+        message = zh(
+            "This session ended without a recording. You can upload a recorded lesson as its "
+            "replay."
+        )
+        assert f"{OVER}{message}</p>" in html
+        assert f'href="/live/sessions/{lesson.pk}/upload/"' in html
+
+
+def test_an_upload_being_packaged_is_the_replay_on_its_way(client, at, lesson, student):
+    Recording.objects.create(session=lesson, status=Recording.Status.PROCESSING)
+    at("09:30")
+    client.force_login(student)
+    html = page(client, lesson)
+    message = zh("This session has ended. Its replay appears here when it is ready.")
+    assert f"{OVER}{message}</p>" in html
+
+
+def test_a_live_that_recorded_nothing_is_over_without_a_recording(client, at, lesson, student):
+    Broadcast.objects.create(
+        session=lesson, status=Broadcast.Status.ENDED, hls_path=f"live/{lesson.pk}/index.m3u8"
+    )
+    at("08:20")  # ended early, before a segment: no recording
+    client.force_login(student)
+    html = page(client, lesson)
+    assert 'data-view="over"' in html
+    assert zh("This session ended without a recording; there is no replay yet.") in html
+
+
+@pytest.mark.parametrize("persona", ["teacher", "district_admin", "student"])
+def test_a_cancelled_session_has_no_countdown_and_no_chat(client, at, lesson, request, persona):
+    Session.objects.filter(pk=lesson.pk).update(status=Session.Status.CANCELLED)
+    at("07:30")
+    client.force_login(request.getfixturevalue(persona))
+    html = page(client, lesson)
+    assert "data-countdown" not in html
+    assert "data-chat-panel" not in html
+    assert 'id="live"' not in html
+    assert 'id="go-live"' not in html
+
+
+def test_a_cancelled_session_keeps_a_replay_it_has_but_no_chat(client, at, lesson, teacher):
+    go_live(lesson)
+    end_live(lesson)
+    Session.objects.filter(pk=lesson.pk).update(status=Session.Status.CANCELLED)
+    at("09:30")
+    client.force_login(teacher)
+    html = page(client, lesson)
+    assert 'data-view="replay"' in html
+    assert "data-chat-panel" not in html
