@@ -12,12 +12,13 @@ import time
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
 from django.core.cache import cache
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from eschool.classroom.models import Booking, Session
-from eschool.classroom.selectors import day_is_public, user_sees_unpublished
+from eschool.classroom.selectors import session_visible_to, user_sees_unpublished
 from eschool.classroom.selectors.publication import anonymous_may_watch
 from eschool.core import timeutil
 from eschool.live.models import Broadcast, Recording
@@ -86,11 +87,17 @@ def media_url(path: str) -> str | None:
 
 
 def _status_document(pk: int) -> dict | None:
-    """The part of status.json that is the same for every viewer, or None (no such session
-    or not yet published)."""
+    """The part of status.json that is the same for every viewer, or None (no such session,
+    or one the public may not see: its day is not published yet)."""
     session = Session.objects.filter(pk=pk).first()
-    if session is None or not day_is_public(session.day):
+    if session is None or not session_visible_to(session, user=AnonymousUser()):
         return None
+    return status_of(session)
+
+
+def status_of(session: Session) -> dict:
+    """status.json's document for `session`, whoever may see it (the caller checked); the
+    same for every viewer who may. Two queries (live_state)."""
     state = live_state(session)
     # Anyone who fetches the URL can play it (media files are plain files behind a CDN), so
     # the shared answer names it only where the district lets everyone watch; a viewer who

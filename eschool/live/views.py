@@ -10,6 +10,7 @@ from django.utils.cache import patch_cache_control
 from django.views.decorators.http import require_POST, require_safe
 
 from eschool.classroom.models import Session
+from eschool.classroom.selectors import session_get_for_user
 from eschool.core import timeutil
 from eschool.live import player, services
 
@@ -18,11 +19,16 @@ from eschool.live import player, services
 def status_json(request, pk: int):
     """GET /live/sessions/<pk>/status.json: waiting, live or ended, and the playlist to play.
 
-    The same answer for everyone (it reads no user, so a CDN may serve it): one cached value
-    per session plus the server's clock, which the page's countdown uses instead of the
-    phone's.
+    For a session the public may see, the same answer for everyone (it reads no user, so a
+    CDN may serve it): one cached value per session plus the server's clock, which the
+    page's countdown uses instead of the phone's. Whoever else may see the session's page
+    (its teacher, administrators, before the day is published) gets the same document built
+    for them, kept by no shared cache.
     """
     document = player.status_document(pk)
+    public = document is not None
+    if not public and (session := session_get_for_user(pk, user=request.user)) is not None:
+        document = player.status_of(session)
     if document is None:
         response = JsonResponse({"error": "not found"}, status=404)
     else:
@@ -30,7 +36,12 @@ def status_json(request, pk: int):
             {**document, "server_time": timeutil.local(timeutil.now()).isoformat()},
             json_dumps_params={"ensure_ascii": False},
         )
-    patch_cache_control(response, public=True, max_age=player.STATUS_MAX_AGE)
+    if public:
+        patch_cache_control(response, public=True, max_age=player.STATUS_MAX_AGE)
+    else:
+        # The answer depends on who asks (a 404 to the public, a document to the teacher): a
+        # shared cache must not hand one to the other.
+        patch_cache_control(response, private=True, max_age=player.STATUS_MAX_AGE)
     return response
 
 

@@ -87,14 +87,19 @@ def sessions_of_day(day: dt.date) -> list[Session]:
     return list(_with_relations(Session.objects.filter(day=day)).order_by("starts_at", "id"))
 
 
+def session_visible_to(session: Session, *, user, at: dt.datetime | None = None) -> bool:
+    """Whether `user` may see `session` (its page, its live state): its day is public, or
+    they are an administrator, or it is their own session. The one rule for a session;
+    session_get_for_user applies it to an id."""
+    # A teacher prepares their own session before the district publishes its day.
+    own = getattr(user, "is_authenticated", False) and session.teacher_id == user.pk
+    return own or day_visible_to(session.day, user=user, at=at)
+
+
 def session_get_for_user(session_id: int, *, user, at: dt.datetime | None = None) -> Session | None:
     """The session if `user` may see it now, else None (the caller answers 404)."""
     session = _with_relations(Session.objects.filter(pk=session_id)).first()
-    if session is None:
-        return None
-    # A teacher prepares their own session before the district publishes its day.
-    own = user.is_authenticated and session.teacher_id == user.pk
-    if not own and not day_visible_to(session.day, user=user, at=at):
+    if session is None or not session_visible_to(session, user=user, at=at):
         return None
     return session
 

@@ -185,6 +185,38 @@ def test_an_unknown_or_unpublished_session_has_no_status(client, at, teacher):
     assert client.get(reverse("live:status", args=[later.pk + 1])).status_code == 404
 
 
+def test_whoever_sees_an_unpublished_session_gets_its_status_and_no_one_else(
+    client, at, teacher, district_admin, school_admin, student, stranger
+):
+    # The session page of a day not yet published is for its teacher and the administrators
+    # (classroom.selectors.session_visible_to); the page polls status.json, which must answer
+    # them too, kept by no shared cache, since the public gets a 404 at the same address.
+    at("07:00")
+    later = make(teacher, day=DAY + dt.timedelta(days=7))
+    url = reverse("live:status", args=[later.pk])
+    for person in (teacher, district_admin, school_admin):
+        client.force_login(person)
+        assert client.get(reverse("classroom:session", args=[later.pk])).status_code == 200
+        response = client.get(url)
+        assert response.status_code == 200
+        assert response["Cache-Control"] == "private, max-age=2"
+        body = json.loads(response.content)
+        assert (body["status"], body["starts_at"], body["hls_url"]) == (
+            "waiting",
+            "2026-12-14T08:00:00+08:00",
+            None,
+        )
+    for person in (student, stranger):
+        client.force_login(person)
+        assert client.get(reverse("classroom:session", args=[later.pk])).status_code == 404
+        response = client.get(url)
+        assert response.status_code == 404
+        assert response["Cache-Control"] == "private, max-age=2"
+    client.logout()
+    assert client.get(url).status_code == 404
+    assert not Broadcast.objects.exists()
+
+
 @pytest.fixture
 def media(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
