@@ -154,11 +154,22 @@ def test_a_teacher_goes_live_a_student_watches_then_seeks_the_replay(
     moment = phone.evaluate(f"{VIDEO}.currentTime")
     phone.wait_for_function(f"{VIDEO}.currentTime > {moment + 3}")
 
+    # The teacher's own page: the live badge beside the heading, and the student counted.
+    badge = desk.locator("#live .live-badge")
+    expect(badge).to_be_visible()
+    watching = desk.locator("#go-live .viewer-count-now")
+    expect(watching.locator("strong")).to_have_text("1")
+    # From here the teacher's page hears the end from its panel alone, not from a poll.
+    desk.route("**/status.json", lambda route: route.abort())
     panel.get_by_role("button", name=in_chinese("End broadcast")).click()
     expect(panel).to_have_attribute("data-state", "ended")
     expect(panel.locator(".go-live-status")).to_contain_text(
         in_chinese("The broadcast has ended. The replay is ready.")
     )
+    expect(desk.locator("#live")).to_have_attribute("data-view", "replay")
+    expect(badge).to_be_hidden()
+    expect(watching).to_be_hidden()  # "1 watching now" was about the live
+    expect(desk.locator("#go-live .viewer-count a")).to_be_visible()  # attendance stays
     broadcast = Broadcast.objects.get(session=session)
     assert broadcast.status == Broadcast.Status.ENDED
     playlist = read_playlist(media_root / broadcast.hls_path)

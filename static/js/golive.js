@@ -350,6 +350,8 @@
         live.stopping = false;
         live.recorder = null;
         say(msg.ended);
+        // The player beside the panel shows the end now, not at its next poll of status.json.
+        document.dispatchEvent(new CustomEvent("live:ended", { detail: message.replay_url || "" }));
         if (message.replay_url) {
           var link = document.createElement("a");
           link.href = message.replay_url;

@@ -263,6 +263,14 @@
     urls.live = event.detail;
     if (view === "live") enter("live");
   });
+  // The go-live panel heard the end from the server: the replay (its URL), or nothing was
+  // recorded. Answers of status.json read before this moment (a cached copy) are older.
+  document.addEventListener("live:ended", function (event) {
+    asOf = Math.max(asOf, serverNow());
+    if (event.detail) urls.replay = event.detail;
+    enter(urls.replay || loaded ? "replay" : "over");
+    schedule();
+  });
   enter(view);
   setInterval(tick, 1000);
   poll();
