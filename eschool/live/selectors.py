@@ -15,6 +15,15 @@ def replay_of(session: Session) -> Recording | None:
     )
 
 
+def sessions_with_replay(session_ids) -> set[int]:
+    """The ids among `session_ids` of the sessions with a ready replay (one query for any number)."""
+    return set(
+        Recording.objects.filter(session_id__in=list(session_ids), status=Recording.Status.READY)
+        .exclude(hls_path="")
+        .values_list("session_id", flat=True)
+    )
+
+
 def chapters_of(recording: Recording) -> list:
     """The replay's chapters by time (one query)."""
     from eschool.live.models import Chapter

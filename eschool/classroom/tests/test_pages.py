@@ -161,12 +161,38 @@ def test_the_session_page_shows_everything_in_local_time(client, clock, make_ses
     assert "<dd>Scheduled</dd>" in html
 
 
+def test_sessions_with_a_ready_replay_are_marked_on_the_timetable(client, clock, make_session):
+    from eschool.live.models import Recording
+
+    watched = make_session(title="有回看的课")
+    make_session(title="回看还在生成", start="09:00", end="09:40")
+    make_session(title="没有录像", start="10:00", end="10:40")
+    Recording.objects.create(
+        session=watched,
+        kind=Recording.Kind.UPLOAD,
+        status=Recording.Status.READY,
+        hls_path=f"replays/{watched.pk}/1/master.m3u8",
+    )
+    Recording.objects.create(
+        session=Session.objects.get(title="回看还在生成"),
+        kind=Recording.Kind.UPLOAD,
+        status=Recording.Status.PROCESSING,
+    )
+
+    html = english(client).get("/").content.decode()
+
+    rows = re.findall(r'<li class="session[^"]*">(.*?)</li>', html, flags=re.S)
+    marked = [row for row in rows if '<span class="badge replay">Replay</span>' in row]
+    assert [titles(row) for row in marked] == [["有回看的课"]]
+    assert len(rows) == 3
+
+
 def test_the_session_page_is_404_for_unknown_ids(client, clock):
     assert client.get("/sessions/999999/").status_code == 404
 
 
 @pytest.mark.parametrize("count", [5, 50])
-def test_the_day_pages_make_four_queries_whatever_the_number_of_sessions(
+def test_the_day_pages_make_five_queries_whatever_the_number_of_sessions(
     client, clock, make_session, teacher, django_assert_num_queries, count
 ):
     for number in range(count):
@@ -177,16 +203,17 @@ def test_the_day_pages_make_four_queries_whatever_the_number_of_sessions(
             teacher=teacher if number == 0 else None,
             grades=["七年级", "八年级"],
         )
-    # The sessions with teacher, school and subject; then all their grades; whether
-    # tomorrow was published early (its "next day" link); the day's notices.
-    with django_assert_num_queries(4):
+    # The sessions with teacher, school and subject; then all their grades; which have a
+    # replay (the 回看 mark); whether tomorrow was published early (its "next day" link);
+    # the day's notices.
+    with django_assert_num_queries(5):
         response = client.get("/")
     assert len(titles(response.content.decode())) == 2 * count
-    # All four are cached: the same page again asks nothing of the database.
+    # All five are cached: the same page again asks nothing of the database.
     with django_assert_num_queries(0):
         client.get("/")
     cache.clear()
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(5):
         response = client.get("/timetable/2026-12-07/")
     assert len(titles(response.content.decode())) == 2 * count
     # The JSON: sessions, grades, and their playlists (live or replay, hls_url).
