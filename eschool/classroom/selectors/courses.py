@@ -123,17 +123,24 @@ def lecture_series(*, user, at: dt.datetime | None = None) -> list[Course]:
 
 
 @dataclass
+class CourseInGroup:
+    course: Course
+    upcoming: list[Session]  # the course's upcoming sessions for this age group
+
+
+@dataclass
 class AgeGroup:
     grade: Grade | None  # None: courses for every age group
-    courses: list[Course] = field(default_factory=list)
+    courses: list[CourseInGroup] = field(default_factory=list)
 
 
 def parenting_by_age_group(*, user, at: dt.datetime | None = None) -> list[AgeGroup]:
     """Parenting courses (宝爸宝妈学堂) by age group 小班, 中班, 大班.
 
-    Each course carries `upcoming`: its scheduled sessions from today on
-    (up to the last public day for the public), by start. A course for
-    several age groups is listed under each; one for none, in a last group.
+    Each course comes with its scheduled sessions from now on (up to the last public day
+    for the public), by start. A course for several age groups is listed under each, with
+    the sessions for that group (and those for no particular one); a course for none, in a
+    last group. Seven queries at most, whatever the number of courses and sessions.
     """
     at = at or timeutil.now()
     upcoming = Session.objects.filter(
@@ -161,12 +168,19 @@ def parenting_by_age_group(*, user, at: dt.datetime | None = None) -> list[AgeGr
     for course in courses:
         levels = [grade.level for grade in course.grades.all() if grade.level in by_level]
         for level in levels:
-            by_level[level].courses.append(course)
+            sessions = [s for s in course.upcoming if _for_age_group(s, level, by_level)]
+            by_level[level].courses.append(CourseInGroup(course, sessions))
         if not levels:
-            for_all.courses.append(course)
+            for_all.courses.append(CourseInGroup(course, course.upcoming))
     if for_all.courses:
         groups.append(for_all)
     return groups
+
+
+def _for_age_group(session: Session, level: int, groups) -> bool:
+    """Whether `session` is for the age group `level`: one of its grades, or it names none."""
+    levels = {grade.level for grade in session.grades.all() if grade.level in groups}
+    return not levels or level in levels
 
 
 def course_materials_downloadable(course: Course, *, user, at: dt.datetime | None = None) -> bool:

@@ -180,6 +180,44 @@ def test_the_parenting_school_lists_courses_by_age_group_with_todays_and_upcomin
     assert "未发布" not in html
 
 
+def test_a_course_for_every_age_group_lists_under_each_only_that_groups_sessions(
+    client, clock, district_admin, django_assert_num_queries
+):
+    # The demo's course: one evening session a day for each of 小班, 中班 and 大班.
+    clock.set(shanghai(TODAY, "18:30"))
+    course = parenting_course(district_admin, "宝爸宝妈学堂", [-2, -1, 0])
+    for level, start, end, title in (
+        (-2, "19:30", "20:00", "入园适应"),
+        (-1, "20:00", "20:30", "绘本共读"),
+        (0, "20:30", "21:00", "握笔"),
+    ):
+        add_episode(
+            district_admin,
+            course,
+            start=start,
+            end=end,
+            title=title,
+            grades=Grade.objects.filter(level=level),
+        )
+    add_episode(district_admin, course, day=TOMORROW, start="19:00", end="19:20", title="家长问答")
+
+    # Whether the day after tomorrow was published early; the courses, their grades, speakers,
+    # upcoming sessions and those sessions' grades; the age groups. Whatever the number of rows.
+    with django_assert_num_queries(7):
+        response = english(client).get("/parenting/")
+
+    html = response.content.decode()
+    small = html.index("Kindergarten (junior class)")
+    middle = html.index("Kindergarten (middle class)")
+    big = html.index("Kindergarten (senior class)")
+    assert html.count("宝爸宝妈学堂") == 3  # once under each age group
+    # Each group: its own session, then the one for no particular group (all three grades).
+    assert small < html.index("入园适应") < html.index("家长问答") < middle
+    assert middle < html.index("绘本共读") < big < html.index("握笔")
+    assert html.count("入园适应") == html.count("绘本共读") == html.count("握笔") == 1
+    assert html.count("家长问答") == 3
+
+
 def test_the_session_page_links_its_series_with_speakers_and_materials(
     client, clock, district_admin, student
 ):
