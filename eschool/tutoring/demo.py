@@ -9,12 +9,132 @@ from django.db import transaction
 
 from eschool.accounts.models import Role, Student, Teacher, User
 from eschool.core import timeutil
-from eschool.tutoring.models import Question, Shift, TutoringSession
+from eschool.tutoring.models import Question, RoomMessage, Shift, TutoringSession
 from eschool.tutoring.selectors import grade_bands, tutoring_settings
 from eschool.tutoring.services.window import Window, window_next, window_of_day
 
 # Teachers on duty each demo evening (the demo teacher first).
 TEACHERS_PER_EVENING = 4
+
+# The demo student's two past sessions with the demo teacher: a question in the teacher's
+# subject and what was said in the room ("s" the student, "t" the teacher), by subject; other
+# subjects get the general pair.
+PAST_QUESTIONS = {
+    "语文": [
+        (
+            "《春》里“盼望着，盼望着”为什么要说两遍？",
+            [
+                ("s", "老师好，这句为什么要重复？"),
+                ("t", "你读一读，说一遍和说两遍，感觉有什么不同？"),
+                ("s", "说两遍好像更着急，更想春天快来。"),
+                ("t", "对，反复写出了盼春的急切心情，也让句子更有节奏。我在白板上画出来了。"),
+                ("s", "明白了，谢谢老师！"),
+            ],
+        ),
+        (
+            "记叙文的结尾怎么写才能点题？",
+            [
+                ("s", "我的作文结尾总是很平淡。"),
+                ("t", "先看看你的题目和开头，结尾要回到题目里的那个词。"),
+                ("s", "题目是《那一次，我长大了》。"),
+                ("t", "那结尾就写这件事让你懂得了什么，用一句话点出“长大”。"),
+                ("s", "好的，我试着改一改。"),
+            ],
+        ),
+    ],
+    "数学": [
+        (
+            "一元一次方程移项总是出错，怎么检查？",
+            [
+                ("s", "老师，3x + 5 = 2x − 1 我算出来 x = 4，对吗？"),
+                ("t", "把 x = 4 代回原方程，两边相等吗？"),
+                ("s", "左边 17，右边 7，不相等。"),
+                ("t", "移项要变号：3x − 2x = −1 − 5，所以 x = −6。每次算完都代回去检查。"),
+                ("s", "懂了，谢谢老师！"),
+            ],
+        ),
+        (
+            "这道几何题的辅助线怎么想到？",
+            [
+                ("s", "要证两条线段相等，我不知道从哪里下手。"),
+                ("t", "想一想：证线段相等，常用什么方法？"),
+                ("s", "证它们所在的三角形全等。"),
+                ("t", "对，图里还缺一个三角形，连一条线把它补出来，我画在白板上了。"),
+                ("s", "看到了，这样就能用边角边了。"),
+            ],
+        ),
+    ],
+}
+GENERAL_QUESTIONS = [
+    (
+        "今天作业里有一道题不会，能讲讲思路吗？",
+        [
+            ("s", "老师好，这道题我读了好几遍还是没思路。"),
+            ("t", "先说说题目已经告诉了我们什么，要求的是什么。"),
+            ("s", "已知两个条件，要求第三个。"),
+            ("t", "好，把已知和所求写在白板上，再找它们之间的联系。"),
+            ("s", "我知道怎么做了，谢谢老师！"),
+        ],
+    ),
+    (
+        "这个知识点课上没听懂，能再讲一遍吗？",
+        [
+            ("s", "老师，今天课上讲的内容我没跟上。"),
+            ("t", "没关系，我们从一个简单的例子开始。"),
+            ("s", "好的。"),
+            ("t", "你看白板上这个例子，先自己试一试。"),
+            ("s", "做出来了，原来是这样！"),
+        ],
+    ),
+]
+PAST_RATINGS = [(5, "老师讲得很清楚，谢谢！"), (4, "有帮助")]
+# What the teacher drew on the board in each: an underline and a circle around it.
+PAST_STROKES = [
+    [[0.1, 0.3], [0.5, 0.3], [0.9, 0.3]],
+    [[0.5, 0.45], [0.64, 0.52], [0.64, 0.68], [0.5, 0.75], [0.36, 0.68], [0.36, 0.52], [0.5, 0.45]],
+]
+
+
+def _questions_in(subject_name: str) -> list:
+    return PAST_QUESTIONS.get(subject_name, GENERAL_QUESTIONS)
+
+
+def _past_room(session: TutoringSession, chat: list) -> None:
+    """What the room of an ended demo session holds, as the room would have stored it:
+    its start, the chat a minute apart, the teacher's drawing, its end by the teacher."""
+    start, teacher = session.started_at, session.teacher.user
+    said = [
+        (session.student if who == "s" else teacher, RoomMessage.Kind.TEXT, {"text": text})
+        for who, text in chat
+    ]
+    drawn = [
+        (
+            teacher,
+            RoomMessage.Kind.STROKE,
+            {"id": f"demo-{number}", "color": "#d93025", "width": 0.006, "erase": False}
+            | {"points": points},
+        )
+        for number, points in enumerate(PAST_STROKES, start=1)
+    ]
+    # The teacher draws before the fourth message, which points at the board.
+    rows = [
+        (None, RoomMessage.Kind.SYSTEM, {"event": "started"}),
+        *said[:3],
+        *drawn,
+        *said[3:],
+        (None, RoomMessage.Kind.SYSTEM, {"event": "ended", "by": "teacher"}),
+    ]
+    RoomMessage.objects.bulk_create(
+        RoomMessage(
+            session=session,
+            seq=seq,
+            author=author,
+            kind=kind,
+            body=body,
+            created_at=min(start + dt.timedelta(minutes=seq), session.ended_at),
+        )
+        for seq, (author, kind, body) in enumerate(rows, start=1)
+    )
 
 
 def _band_for(teacher: Teacher):
@@ -71,9 +191,8 @@ def demo_tutoring(*, teacher_username: str, student_username: str) -> int:
     student = Student.objects.get(user=student_user)
     subject = demo_teacher.subjects.first()
     if subject is not None and not TutoringSession.objects.filter(student=student_user).exists():
-        for days_ago, rating, text, comment in (
-            (3, 5, "一元一次方程移项总是出错，怎么检查？", "老师讲得很清楚，谢谢！"),
-            (1, 4, "这道几何题的辅助线怎么想到？", "有帮助"),
+        for days_ago, (text, chat), (rating, comment) in zip(
+            (3, 1), _questions_in(subject.name), PAST_RATINGS, strict=True
         ):
             asked = timeutil.at_local(
                 timeutil.today() - dt.timedelta(days=days_ago), dt.time(19, 40)
@@ -89,7 +208,7 @@ def demo_tutoring(*, teacher_username: str, student_username: str) -> int:
                 matched_at=asked + dt.timedelta(seconds=50),
                 closed_at=asked + dt.timedelta(minutes=18),
             )
-            TutoringSession.objects.create(
+            session = TutoringSession.objects.create(
                 question=question,
                 teacher=demo_teacher,
                 student=student_user,
@@ -100,6 +219,7 @@ def demo_tutoring(*, teacher_username: str, student_username: str) -> int:
                 comment=comment,
                 rated_at=question.closed_at,
             )
+            _past_room(session, chat)
     return made
 
 
