@@ -129,13 +129,41 @@ LECTURES = [
     ("小学", "五年级", "科学", "科学讲坛：月亮为什么有圆缺"),
     ("高中", "高一", "生物", "科学讲坛：身边的微生物"),
 ]
-PARENTING = [
-    ("幼儿园", "幼儿园大班", "亲子游戏：纸杯叠叠乐"),
-    ("小学", "一年级", "幼小衔接：帮孩子适应小学"),
-    ("初中", "七年级", "青春期沟通：听懂孩子的心里话"),
-    ("幼儿园", "幼儿园中班", "绘本共读：睡前十分钟"),
-    ("高中", "高三", "考前心理调适：家长能做什么"),
-    ("小学", "四年级", "让孩子爱上阅读"),
+# The parenting school (宝爸宝妈学堂): every evening, 30 minutes for the parents of each
+# preschool age group, a topic for that age (one a weekday, the same each week).
+PARENTING = {
+    "幼儿园小班": [
+        "入园适应：缓解分离焦虑",
+        "自己吃饭：培养进餐好习惯",
+        "亲子共读：挑一本合适的绘本",
+        "情绪安抚：孩子哭闹时怎么办",
+        "规律作息：早睡早起的小习惯",
+        "如厕训练：耐心和鼓励",
+        "玩中学：和孩子一起搭积木",
+    ],
+    "幼儿园中班": [
+        "绘本共读：睡前十分钟",
+        "同伴交往：学会分享和轮流",
+        "专注力：从一个小游戏开始",
+        "动手游戏：在家做手工",
+        "倾听孩子：说说幼儿园的一天",
+        "规则意识：和孩子一起定家规",
+        "亲近自然：周末去户外",
+    ],
+    "幼儿园大班": [
+        "幼小衔接：帮孩子做好入学准备",
+        "亲子游戏：纸杯叠叠乐",
+        "时间观念：和孩子一起认识钟表",
+        "前书写：正确的握笔姿势",
+        "任务意识：自己整理书包",
+        "数学启蒙：生活中的数一数",
+        "自信表达：鼓励孩子大胆说",
+    ],
+}
+PARENTING_SLOTS = [
+    ("幼儿园小班", "19:30", "20:00"),
+    ("幼儿园中班", "20:00", "20:30"),
+    ("幼儿园大班", "20:30", "21:00"),
 ]
 # Weekday periods: four in the morning (after the Monday ceremony, until 11:30), three in the afternoon (14:00–16:30).
 PERIODS = [
@@ -335,7 +363,10 @@ class Scheduler:
 
     def pick(self, stage, grade, subject, day, start):
         pool = self.by_stage[stage]
-        fits = [t for t in pool if subject in t[1] and grade in t[2]]
+        if subject is None:  # a parenting session: a teacher of that age group
+            fits = [t for t in pool if grade in t[2]]
+        else:
+            fits = [t for t in pool if subject in t[1] and grade in t[2]]
         fits = fits or [t for t in pool if subject in t[1]] or pool
         self.rng.shuffle(fits)
         for number, _subjects, _grades in fits:
@@ -347,20 +378,25 @@ class Scheduler:
 
 def make_timetable(rng, teachers):
     scheduler = Scheduler(rng, teachers)
+    # Parenting teachers come from a generator of their own: changing the parenting
+    # sessions leaves the classes' teachers as they are.
+    parenting_scheduler = Scheduler(random.Random(SEED + 1), teachers)
+    parenting_scheduler.busy = scheduler.busy
     rows = []
 
     def add(day, start, end, stage, grade, subject, title, kind):
         if kind == "活动":
             teacher = ""
         else:
-            teacher, subject_taught = scheduler.pick(stage, grade, subject, day, start)
+            picker = parenting_scheduler if kind == "育儿" else scheduler
+            teacher, subject_taught = picker.pick(stage, grade, subject, day, start)
             if subject and subject_taught != subject:
                 subject = subject_taught
         rows.append(
             [day, hhmm(start), hhmm(end), stage, grade, subject or None, title, teacher, kind]
         )
 
-    lecture_index = parenting_index = 0
+    lecture_index = 0
     for offset in range(14):
         day = REFERENCE_MONDAY + dt.timedelta(days=offset)
         if day.weekday() == 0:
@@ -386,10 +422,9 @@ def make_timetable(rng, teachers):
                 stage, grade, subject, title = LECTURES[lecture_index % len(LECTURES)]
                 lecture_index += 1
                 add(day, start, end, stage, grade, subject, title, "讲坛")
-            for start, end in [("10:30", "11:30"), ("19:30", "20:30")]:
-                stage, grade, title = PARENTING[parenting_index % len(PARENTING)]
-                parenting_index += 1
-                add(day, start, end, stage, grade, None, title, "育儿")
+        for grade, start, end in PARENTING_SLOTS:
+            topics = PARENTING[grade]
+            add(day, start, end, "幼儿园", grade, None, topics[offset % len(topics)], "育儿")
     write_xlsx(
         OUT / "timetable_template.xlsx",
         ["日期", "开始时间", "结束时间", "学段", "年级", "学科", "课题", "授课教师工号", "类型"],

@@ -23,7 +23,7 @@ import openpyxl
 from django.conf import settings
 from django.db import transaction
 
-from eschool.accounts.models import Role, User
+from eschool.accounts.models import Role, Student, User
 from eschool.accounts.services import user_set_own_password
 from eschool.core import timeutil
 from eschool.org.cleaning import clean_code, clean_label, clean_phone
@@ -109,6 +109,30 @@ def demo_or_forced(*, force: bool, refusal: str) -> bool:
     if not is_demo and not force:
         raise CommandError(refusal, returncode=1)
     return is_demo
+
+
+# Where the demo is served unless told otherwise (manage.py serve's default), and the file in
+# ESCHOOL_DATA_DIR where load_demo keeps the --url that `make run` gives it: the other demo
+# commands print links to the port the demo is really served on.
+DEFAULT_URL = "http://127.0.0.1:8000"
+URL_FILE = "demo-url"
+
+
+def demo_url_record(url: str) -> str:
+    """Remember `url` as the demo's address (see demo_url); returns it without a trailing /."""
+    url = url.strip().rstrip("/")
+    Path(settings.DATA_DIR, URL_FILE).write_text(url + "\n", encoding="utf-8")
+    return url
+
+
+def demo_url() -> str:
+    """The address load_demo was last given with --url (`make run` gives its HOST and PORT),
+    else DEFAULT_URL; without a trailing /."""
+    try:
+        recorded = Path(settings.DATA_DIR, URL_FILE).read_text(encoding="utf-8").strip()
+    except FileNotFoundError:
+        recorded = ""
+    return recorded.rstrip("/") or DEFAULT_URL
 
 
 def demo_identities(folder: Path = DEMO_DIR) -> tuple[set, set]:
@@ -289,6 +313,7 @@ def _demo_load(*, folder, today, progress, replays, say):
         _import(shifted, filename=shifted.name, expected_kind=kind, progress=progress)
     logins = _demo_accounts(folder)
     _demo_courses(User.objects.get(username=DISTRICT_ADMIN[0]))
+    _demo_full_classes(demo_student=logins[3].login)
     from eschool.tutoring.demo import demo_tutoring
 
     # Evening tutoring: teachers on duty tonight and tomorrow, two past rated sessions.
@@ -349,6 +374,55 @@ def _demo_courses(admin) -> None:
         session_capacity_set(actor=admin, session=session, capacity=DEMO_SEATS[session.kind])
     for day in Session.objects.values_list("day", flat=True).distinct():
         timetable_changed(day)
+
+
+def _demo_full_classes(*, demo_student: str) -> int:
+    """Every weekday, the last class of the demo student's grade (七年级) is full: its seats are
+    booked by the first other students of the grade, by login, so that the demo student can
+    join a waitlist until it starts. The same sessions and students on every load; returns the
+    number of bookings.
+
+    Written directly rather than by booking_create, which refuses the week's classes that
+    have started and would take a call per seat: these are the rows those calls would leave.
+    """
+    from eschool.classroom.models import Booking, Kind, Session
+    from eschool.classroom.selectors import publication_moment
+    from eschool.classroom.services import timetable_changed
+
+    grade = Student.objects.get(user__username=demo_student).grade
+    last_of_day = {}
+    for session in Session.objects.filter(
+        kind=Kind.CLASS, grades=grade, capacity__isnull=False
+    ).order_by("starts_at", "pk"):
+        last_of_day[session.day] = session
+    seats = DEMO_SEATS["class"]
+    others = list(
+        Student.objects.filter(grade=grade)
+        .exclude(user__username=demo_student)
+        .order_by("user__username")
+        .values_list("user_id", flat=True)[:seats]
+    )
+    at = timeutil.now()
+    bookings = []
+    for day, session in sorted(last_of_day.items()):
+        # As if booked when the day was published, and never later than now.
+        booked = min(publication_moment(day), at - dt.timedelta(minutes=1))
+        bookings += [
+            Booking(
+                session=session,
+                learner_id=learner,
+                status=Booking.Status.CONFIRMED,
+                queued_at=booked + dt.timedelta(seconds=index),
+            )
+            for index, learner in enumerate(others)
+        ]
+    Booking.objects.bulk_create(bookings)
+    Session.objects.filter(pk__in=[s.pk for s in last_of_day.values()]).update(
+        seats_taken=len(others), updated_at=at
+    )
+    for day in last_of_day:
+        timetable_changed(day)
+    return len(bookings)
 
 
 # Replays of past sessions, so that the replay page can be tried at once. One video (a test
@@ -449,6 +523,20 @@ def demo_replays(admin) -> int:
     for at_seconds, title in DEMO_CHAPTERS:
         chapter_add(actor=admin, recording=recording, at_seconds=at_seconds, title=title)
     return len(sessions)
+
+
+def demo_replay_sessions() -> list:
+    """The sessions that have a ready replay, by start (load_demo prints where they are)."""
+    from eschool.classroom.models import Session
+    from eschool.live.models import Recording
+
+    ready = Recording.objects.filter(status=Recording.Status.READY).values("session_id")
+    return list(
+        Session.objects.filter(pk__in=ready)
+        .select_related("teacher__user")
+        .prefetch_related("grades")
+        .order_by("starts_at", "pk")
+    )
 
 
 # Trying a live class at any time of day (manage.py demo_class_now) ------------------------

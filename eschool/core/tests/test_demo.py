@@ -14,8 +14,8 @@ from django.contrib.auth import authenticate
 from django.core.management import CommandError, call_command
 
 from eschool.accounts.models import Guardianship, Role, Student, Teacher, User
-from eschool.classroom.models import Course, Session
-from eschool.classroom.services.booking import booking_create
+from eschool.classroom.models import Booking, Course, Session
+from eschool.classroom.services.booking import BookingRefused, booking_create
 from eschool.core import timeutil
 from eschool.core.demo import (
     DEMO_CLASS_TITLE,
@@ -33,8 +33,9 @@ from eschool.org.models import Homeroom, Region, School
 from eschool.org.tests.conftest import case_path
 
 DEMO = Path(__file__).resolve().parents[3] / "demo"
-# Sessions per weekday in the template: Monday has the flag-raising ceremony too.
-SESSIONS_ON_WEEKDAY = {0: 39, 1: 38, 2: 38, 3: 38, 4: 38, 5: 4, 6: 4}
+# Sessions per weekday in the template: 38 classes and lectures on a weekday, 2 lectures at
+# weekends, 3 parenting sessions every day; Monday has the flag-raising ceremony too.
+SESSIONS_ON_WEEKDAY = {0: 42, 1: 41, 2: 41, 3: 41, 4: 41, 5: 5, 6: 5}
 
 
 def snapshot() -> dict:
@@ -59,7 +60,7 @@ def test_the_template_is_shifted_to_the_given_monday(tmp_path):
     rows = timetable_shifted(
         template=DEMO / "timetable_template.xlsx", target=target, monday=dt.date(2026, 3, 9)
     )
-    assert rows == 398
+    assert rows == 432
     sheet = openpyxl.load_workbook(target).active
     days = [row[0].date() for row in sheet.iter_rows(min_row=2, values_only=True)]
     assert min(days) == dt.date(2026, 3, 9)
@@ -78,8 +79,37 @@ def test_the_template_is_shifted_to_the_given_monday(tmp_path):
     )
 
 
-def test_load_demo_loads_the_district_once(db, settings, tmp_path):
+def test_the_parenting_sessions_are_daily_half_hours_for_each_preschool_age_group():
+    sheet = openpyxl.load_workbook(DEMO / "timetable_template.xlsx").active
+    parenting = [row for row in sheet.iter_rows(min_row=2, values_only=True) if row[8] == "育儿"]
+    assert len(parenting) == 14 * 3
+    # (date, start, end, stage, grade, subject, topic, teacher, kind)
+    first_day = [row[1:7] for row in parenting if row[0].date() == dt.date(2026, 1, 5)]
+    assert first_day == [
+        (dt.time(19, 30), dt.time(20, 0), "幼儿园", "幼儿园小班", None, "入园适应：缓解分离焦虑"),
+        (dt.time(20, 0), dt.time(20, 30), "幼儿园", "幼儿园中班", None, "绘本共读：睡前十分钟"),
+        (
+            dt.time(20, 30),
+            dt.time(21, 0),
+            "幼儿园",
+            "幼儿园大班",
+            None,
+            "幼小衔接：帮孩子做好入学准备",
+        ),
+    ]
+    assert {(row[0].date(), row[4]) for row in parenting} == {
+        (dt.date(2026, 1, 5) + dt.timedelta(days=n), grade)
+        for n in range(14)
+        for grade in ("幼儿园小班", "幼儿园中班", "幼儿园大班")
+    }
+    # Each given by a teacher of one of the district's kindergartens (320106731–320106735).
+    school_of = {row[0]: row[2] for row in _cells(DEMO / "teachers.xlsx")[1:]}
+    assert {school_of[row[7]] for row in parenting} <= {f"32010673{n}" for n in range(1, 6)}
+
+
+def test_load_demo_loads_the_district_once(db, client, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
+    settings.DATA_DIR = tmp_path  # where load_demo would keep a --url
     out = io.StringIO()
     call_command("load_demo", "--if-empty", stdout=out)
     printed = out.getvalue()
@@ -105,8 +135,8 @@ def test_load_demo_loads_the_district_once(db, settings, tmp_path):
     for day in fortnight:
         assert Session.objects.filter(day=day).count() == SESSIONS_ON_WEEKDAY[day.weekday()], day
     # (Early on a Monday, when nothing has ended yet, the demo replays add sessions last week.)
-    assert Session.objects.filter(day__gte=monday).count() == 398
-    assert Session.objects.filter(day__range=(monday, monday + dt.timedelta(days=6))).count() == 199
+    assert Session.objects.filter(day__gte=monday).count() == 432
+    assert Session.objects.filter(day__range=(monday, monday + dt.timedelta(days=6))).count() == 216
     today = timeutil.today()
     assert Session.objects.filter(day=today).count() == SESSIONS_ON_WEEKDAY[today.weekday()]
     ceremony = Session.objects.get(day=monday, title="升旗仪式")
@@ -140,7 +170,8 @@ def test_load_demo_loads_the_district_once(db, settings, tmp_path):
     assert "http://127.0.0.1:8000/" in printed
 
     # Seats, a lecture series and a parenting course, so that booking can be tried.
-    assert Session.objects.filter(capacity__isnull=False).count() == 186
+    # 160 junior-high and kindergarten classes, 18 lectures, 42 parenting sessions.
+    assert Session.objects.filter(capacity__isnull=False).count() == 220
     series = Course.objects.get(kind="lecture")
     assert (series.title, [s.name for s in series.speakers.all()]) == (
         "名师讲坛：中考与高考专题（演示）",
@@ -151,10 +182,36 @@ def test_load_demo_loads_the_district_once(db, settings, tmp_path):
     assert Course.objects.get(kind="parenting").sessions.count() == (
         Session.objects.filter(kind="parenting").count()
     )
+    check_demo_parenting(client)
+
+    # Every weekday the last 七年级 class is full, booked by the same 40 other students of the
+    # grade; the demo student can join the waitlist of one that has not started.
     demo_student = User.objects.get(username="26000001")
+    full = list(Session.objects.filter(seats_taken=40).order_by("starts_at"))
+    assert [(s.day, timeutil.local(s.starts_at).time(), s.capacity) for s in full] == [
+        (day, dt.time(15, 50), 40) for day in fortnight if day.weekday() < 5
+    ]
+    assert {(s.kind, tuple(g.name for g in s.grades.all())) for s in full} == {
+        ("class", ("七年级",))
+    }
+    booked = Booking.objects.filter(session__in=full, status="confirmed")
+    assert booked.count() == 10 * 40
+    assert booked.values("learner").distinct().count() == 40
+    assert not booked.exclude(learner__student__grade__name="七年级").exists()
+    assert not Booking.objects.filter(learner=demo_student).exists()
+    assert not booked.filter(queued_at__gt=timeutil.now()).exists()
+    next_full = next(s for s in full if s.starts_at > timeutil.now())
+    with pytest.raises(BookingRefused):
+        booking_create(learner=demo_student, session=next_full)
+    assert booking_create(learner=demo_student, session=next_full, waitlist=True).status == (
+        "waitlisted"
+    )
     first_of_grade = (
         Session.objects.filter(
-            grades=demo_student.student.grade, capacity=40, starts_at__gt=timeutil.now()
+            grades=demo_student.student.grade,
+            capacity=40,
+            seats_taken__lt=40,
+            starts_at__gt=timeutil.now(),
         )
         .order_by("starts_at")
         .first()
@@ -162,8 +219,12 @@ def test_load_demo_loads_the_district_once(db, settings, tmp_path):
     booking = booking_create(learner=demo_student, session=first_of_grade)
     assert booking.status == "confirmed"
 
+    # The demo student's past tutoring: questions in the demo teacher's subject, with what
+    # was said and drawn in the room.
+    check_demo_tutoring(demo_student)
+
     # Replays of past sessions, ready to play: playlists that parse, segments that decode.
-    check_demo_replays(settings.MEDIA_ROOT, printed)
+    check_demo_replays(settings.MEDIA_ROOT, printed, client)
 
     # The table of logins says who each one is (the names in demo/*.csv|xlsx).
     assert logins_table(printed) == DEMO_LOGINS_TABLE
@@ -197,7 +258,7 @@ def test_load_demo_loads_the_district_once(db, settings, tmp_path):
 # demo/teachers.xlsx and demo/students.xlsx, the school of FIRST_JUNIOR_HIGH in schools.csv).
 DEMO_LOGINS_TABLE = [
     "role          login        password         who",
-    "------------  -----------  ---------------",
+    "------------  -----------  ---------------  ------------------------",
     "教育局管理员  admin        eschool-admin    区管理员（演示）",
     "学校管理员    schooladmin  eschool-school   南京市鼓楼区梧桐初级中学",
     "教师          T1001        eschool-teacher  许梅萱",
@@ -212,7 +273,55 @@ def logins_table(printed: str) -> list[str]:
     return lines[first : first + len(DEMO_LOGINS_TABLE)]
 
 
-def check_demo_replays(media_root: Path, printed: str) -> None:
+def check_demo_parenting(client) -> None:
+    """The parenting course: public, and on the parenting page under each age group with the
+    upcoming sessions of that group (there is one whatever the time of the week)."""
+    from django.contrib.auth.models import AnonymousUser
+
+    from eschool.classroom.selectors.courses import parenting_by_age_group
+
+    course = Course.objects.get(kind="parenting")
+    sessions = Session.objects.filter(kind="parenting").prefetch_related("grades")
+    assert len(sessions) == 42
+    assert {s.course_id for s in sessions} == {course.pk}
+    assert {(s.stage, len(s.grades.all())) for s in sessions} == {("kindergarten", 1)}
+    assert {s.ends_at - s.starts_at for s in sessions} == {dt.timedelta(minutes=30)}
+    assert client.get(f"/courses/{course.pk}/").status_code == 200
+    groups = parenting_by_age_group(user=AnonymousUser())
+    assert [group.grade.name for group in groups] == ["幼儿园小班", "幼儿园中班", "幼儿园大班"]
+    for group in groups:
+        (entry,) = group.courses
+        assert entry.course == course
+        assert entry.upcoming
+        assert {g.name for s in entry.upcoming for g in s.grades.all()} == {group.grade.name}
+    page = client.get("/parenting/").content.decode()
+    assert page.count(course.title) == 3
+    assert "这个年龄段还没有课程" not in page and "No courses for this age group" not in page
+
+
+def check_demo_tutoring(demo_student) -> None:
+    from eschool.tutoring.models import Question
+    from eschool.tutoring.room import transcript
+
+    questions = Question.objects.filter(asker=demo_student).order_by("created_at")
+    assert [(q.subject.name, q.text) for q in questions] == [
+        ("语文", "《春》里“盼望着，盼望着”为什么要说两遍？"),
+        ("语文", "记叙文的结尾怎么写才能点题？"),
+    ]
+    for question in questions:
+        said = transcript(question.session)
+        texts = [m for m in said["messages"] if m["kind"] == "text"]
+        assert [m["author"] for m in texts] == [
+            "student",
+            "teacher",
+            "student",
+            "teacher",
+            "student",
+        ]
+        assert len(said["board"]) == 2
+
+
+def check_demo_replays(media_root: Path, printed: str, client) -> None:
     import av
 
     from eschool.live.media import read_playlist
@@ -248,6 +357,17 @@ def check_demo_replays(media_root: Path, printed: str) -> None:
     chapters = list(Chapter.objects.order_by("at_seconds").values_list("at_seconds", "title"))
     assert chapters == [(0, "课前导入"), (35, "新课讲解"), (80, "例题精讲"), (105, "课堂小结")]
     assert Chapter.objects.values("recording").distinct().count() == 1
+    # load_demo says where they are, and the timetable marks them 回看 (under each grade).
+    lines = printed.splitlines()
+    listed = lines[lines.index("Replays (回看, marked on the timetable):") + 1 :][:3]
+    sessions = sorted((r.session for r in replays), key=lambda s: (s.starts_at, s.pk))
+    assert [line.rsplit(": ", 1)[1] for line in listed] == [
+        f"http://127.0.0.1:8000/sessions/{s.pk}/" for s in sessions
+    ]
+    for day in {s.day for s in sessions}:
+        page = client.get(f"/timetable/{day}/").content.decode()
+        marks = sum(len(s.grades.all()) or 1 for s in sessions if s.day == day)
+        assert page.count('<span class="badge replay">') == marks, day
 
 
 def test_early_on_a_monday_the_demo_replays_go_to_last_weeks_copies(
@@ -324,7 +444,7 @@ def test_a_partly_loaded_demo_is_completed_by_the_next_run(db, settings, tmp_pat
         3000,
     )
     assert User.objects.filter(role=Role.PARENT).count() == 2880
-    assert Session.objects.filter(day__gte=this_monday(timeutil.today())).count() == 398
+    assert Session.objects.filter(day__gte=this_monday(timeutil.today())).count() == 432
     assert authenticate(username="schooladmin", password="eschool-school") is not None
     assert authenticate(username="T1001", password="eschool-teacher") is not None
     assert demo_state() == DemoState.LOADED

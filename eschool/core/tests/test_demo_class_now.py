@@ -28,6 +28,7 @@ def shanghai(hhmm: str, day: dt.date = MONDAY) -> dt.datetime:
 @pytest.fixture
 def clock(monkeypatch, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
+    settings.DATA_DIR = tmp_path  # no address recorded by a load_demo (see demo_url)
 
     def set_clock(hhmm: str, day: dt.date = MONDAY) -> dt.datetime:
         moment = shanghai(hhmm, day)
@@ -100,6 +101,20 @@ def test_it_makes_a_class_starting_in_five_minutes_that_the_teacher_can_broadcas
     assert json.loads(response.content)["status"] == "waiting"
     broadcast = broadcast_begin(actor=demo, session=session, source=Broadcast.Source.BROWSER)
     assert broadcast.status == Broadcast.Status.LIVE
+
+
+def test_its_links_go_where_make_run_serves_the_demo(clock, demo):
+    # `make run` gives load_demo the --url of its HOST and PORT; the demo commands remember it.
+    clock("10:07")
+    call_command("load_demo", "--if-empty", "--url", "http://127.0.0.1:8123/", stdout=io.StringIO())
+    output = class_now()
+    page = f"http://127.0.0.1:8123/sessions/{Session.objects.get().pk}/"
+    assert output.count(f"     {page}\n") == 2
+    assert "log in at http://127.0.0.1:8123/accounts/login/ as T1001" in output
+    assert ":8000" not in output
+    # Given here, --url wins (and is not remembered).
+    assert "http://school.example.cn/sessions/" in class_now("--url", "http://school.example.cn/")
+    assert "http://127.0.0.1:8123/sessions/" in class_now()
 
 
 def test_running_it_again_while_going_live_is_open_keeps_the_same_class(clock, demo):

@@ -19,6 +19,12 @@ from .conftest import MONDAY, SUNDAY, make_teacher, maths, shanghai
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def data_dir(settings, tmp_path):
+    # No address recorded by a load_demo of the developer's own (see core.demo.demo_url).
+    settings.DATA_DIR = tmp_path
+
+
 @pytest.fixture
 def demo_district(school_a):
     """What tutoring_open_now recognises as the demo: its school administrator, and its
@@ -71,6 +77,16 @@ def test_it_opens_tutoring_now_for_the_demo_teachers(clock, demo_district, stude
     )
     question.refresh_from_db()
     assert (question.status, question.offered_to) == ("offered", demo_district.teacher)
+
+
+def test_its_links_go_where_make_run_serves_the_demo(clock, demo_district):
+    clock.at("10:07")
+    call_command("load_demo", "--if-empty", "--url", "http://127.0.0.1:8123/", stdout=io.StringIO())
+    output = open_now()
+    assert "set back at http://127.0.0.1:8123/tutoring/settings/)" in output
+    assert "open http://127.0.0.1:8123/tutoring/duty/" in output
+    assert "The administrator's live board: http://127.0.0.1:8123/tutoring/board/" in output
+    assert ":8000" not in output
 
 
 def test_running_it_again_keeps_tonights_shifts(clock, demo_district):

@@ -5,7 +5,7 @@ from django.urls import reverse
 
 from eschool.accounts.models import Role, Student, Teacher, User
 from eschool.core import timeutil
-from eschool.core.demo import demo_class_now, demo_logins, demo_or_forced
+from eschool.core.demo import demo_class_now, demo_logins, demo_or_forced, demo_url
 
 
 class Command(BaseCommand):
@@ -36,7 +36,10 @@ class Command(BaseCommand):
             metavar="{0..30}",
             help="the class starts this many minutes from now (default 5)",
         )
-        parser.add_argument("--url", default="http://127.0.0.1:8000")
+        parser.add_argument(
+            "--url",
+            help="where the site is served (default: load_demo's --url, as `make run` gives it)",
+        )
 
     def handle(self, *args, force, teacher, student, minutes, url, **options):
         is_demo = demo_or_forced(
@@ -66,11 +69,11 @@ class Command(BaseCommand):
             )
         except ValueError as error:
             raise CommandError(f"No class was made: {error}", returncode=1) from None
-        self._report(made, is_demo, url, teacher_login, student_login)
+        self._report(made, is_demo, (url or demo_url()).rstrip("/"), teacher_login, student_login)
 
     def _report(self, made, is_demo, url, teacher_login, student_login):
         session = made.session
-        page = url.rstrip("/") + reverse("classroom:session", args=[session.pk])
+        page = url + reverse("classroom:session", args=[session.pk])
         start, end = timeutil.local(session.starts_at), timeutil.local(session.ends_at)
         subject = session.subject.name if session.subject else ""
         grades = "、".join(grade.name for grade in session.grades.all())
@@ -92,7 +95,7 @@ class Command(BaseCommand):
                 student = f"{student_login} (password {logins[3].password})"
         self.stdout.write(
             "Next, with two browsers (or one and a private window):\n"
-            f"  1. The teacher: log in at {url.rstrip('/')}/accounts/login/ as {teacher}, open\n"
+            f"  1. The teacher: log in at {url}/accounts/login/ as {teacher}, open\n"
             f"     {page}\n"
             "     and in 开播 (Go live) choose 摄像头 (Camera), press 预览 (Preview), then "
             "开始直播 (Start broadcast).\n"

@@ -1,8 +1,19 @@
 import time
 
 from django.core.management.base import BaseCommand, CommandError
+from django.urls import reverse
 
-from eschool.core.demo import DemoImportFailed, DemoState, demo_load, demo_logins, demo_state
+from eschool.core import timeutil
+from eschool.core.demo import (
+    DemoImportFailed,
+    DemoState,
+    demo_load,
+    demo_logins,
+    demo_replay_sessions,
+    demo_state,
+    demo_url,
+    demo_url_record,
+)
 
 
 class Command(BaseCommand):
@@ -18,7 +29,14 @@ class Command(BaseCommand):
             action="store_true",
             help="do nothing when the demo is already loaded (a partly loaded demo is completed)",
         )
-        parser.add_argument("--url", default="http://127.0.0.1:8000/")
+        parser.add_argument(
+            "--url",
+            help=(
+                "where the demo is served, for the links printed here; kept for the links of "
+                "demo_class_now and tutoring_open_now (default: the last --url given, else "
+                "http://127.0.0.1:8000)"
+            ),
+        )
         parser.add_argument(
             "--no-replays",
             dest="replays",
@@ -26,7 +44,8 @@ class Command(BaseCommand):
             help="do not generate the replays of past sessions (a few seconds of video work)",
         )
 
-    def handle(self, *args, if_empty, url, replays=True, **options):
+    def handle(self, *args, if_empty, url=None, replays=True, **options):
+        url = (demo_url_record(url) if url else demo_url()) + "/"
         state = demo_state()
         if state == DemoState.OTHER:
             message = (
@@ -43,6 +62,7 @@ class Command(BaseCommand):
             self.stdout.write(f"Open {url}")
             self.stdout.write("Demo logins (unless someone changed their password since):")
             self.stdout.write(self._table(demo_logins()))
+            self._replays(url)
             return
         if state == DemoState.PARTIAL:
             self.stdout.write(
@@ -79,19 +99,32 @@ class Command(BaseCommand):
         self.stdout.write(f"Open {url}")
         self.stdout.write("")
         self.stdout.write(self._table(logins))
+        self._replays(url)
+
+    def _replays(self, url):
+        sessions = demo_replay_sessions()
+        if not sessions:
+            return
+        self.stdout.write("")
+        self.stdout.write("Replays (回看, marked on the timetable):")
+        for session in sessions:
+            start = timeutil.local(session.starts_at)
+            who = f" · {session.teacher.user.name}" if session.teacher else ""
+            page = url.rstrip("/") + reverse("classroom:session", args=[session.pk])
+            self.stdout.write(f"  {start:%m-%d %H:%M} {session.title}{who}: {page}")
 
     @staticmethod
     def _table(logins) -> str:
         rows = [("role", "login", "password", "who")] + [
             (login.role, login.login, login.password, login.name) for login in logins
         ]
-        widths = [max(_width(row[i]) for row in rows) for i in range(3)]
+        widths = [max(_width(row[i]) for row in rows) for i in range(len(rows[0]))]
         lines = []
         for index, row in enumerate(rows):
-            cells = [row[i] + " " * (widths[i] - _width(row[i])) for i in range(3)]
-            lines.append("  ".join(cells + [row[3]]).rstrip())
+            cells = [cell + " " * (widths[i] - _width(cell)) for i, cell in enumerate(row)]
+            lines.append("  ".join(cells).rstrip())
             if index == 0:
-                lines.append("  ".join("-" * w for w in widths))
+                lines.append("  ".join("-" * width for width in widths))
         return "\n".join(lines)
 
 

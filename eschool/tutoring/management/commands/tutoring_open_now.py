@@ -3,7 +3,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from eschool.accounts.models import Teacher
-from eschool.core.demo import demo_logins, demo_or_forced
+from eschool.core.demo import demo_logins, demo_or_forced, demo_url
 from eschool.tutoring.demo import OPEN_NOW_HOURS, demo_teachers_on_duty, tutoring_open_now
 
 
@@ -27,7 +27,10 @@ class Command(BaseCommand):
             help="comma-separated logins of the teachers to put on duty (default: the demo's)",
         )
         parser.add_argument("--hours", type=int, default=OPEN_NOW_HOURS, choices=range(1, 13))
-        parser.add_argument("--url", default="http://127.0.0.1:8000")
+        parser.add_argument(
+            "--url",
+            help="where the site is served (default: load_demo's --url, as `make run` gives it)",
+        )
 
     def handle(self, *args, force, teachers, hours, url, **options):
         is_demo = demo_or_forced(
@@ -37,6 +40,7 @@ class Command(BaseCommand):
                 "alone. Use --force (and --teachers) on a database of your own."
             ),
         )
+        url = (url or demo_url()).rstrip("/")
         on_duty = self._teachers(teachers, is_demo)
         try:
             opened = tutoring_open_now(teachers=on_duty, hours=hours)
