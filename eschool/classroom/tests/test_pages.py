@@ -58,6 +58,8 @@ def test_a_session_of_several_grades_is_listed_under_each(client, clock, make_se
     assert titles(html) == ["青春期讲座", "青春期讲座"]
     assert re.findall(r"<h3>([^<]+)</h3>", html) == ["七年级", "八年级"]
     assert html.count("七年级、八年级") == 2
+    # In English with the English list separator (each language has its cached page).
+    assert english(client).get("/").content.decode().count("Grade 7, Grade 8") == 2
 
 
 def test_it_shows_kind_and_cancelled_badges(client, clock, make_session):
@@ -158,7 +160,7 @@ def test_the_session_page_shows_everything_in_local_time(client, clock, make_ses
     assert "<dd>Grade 7</dd>" in html  # 七年级, 数学 in English
     assert "<dd>Mathematics</dd>" in html
     assert "带好&lt;b&gt;草稿纸&lt;/b&gt;<br>和铅笔" in html
-    assert "<dd>Scheduled</dd>" in html
+    assert "<dd>Ended</dd>" in html  # 08:40 has passed (the clock says 10:00)
 
 
 def test_sessions_with_a_ready_replay_are_marked_on_the_timetable(client, clock, make_session):
