@@ -1,14 +1,20 @@
 from django import forms
 from django.contrib import admin
-from django.utils.translation import gettext as _
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from eschool.classroom.models import Session
-from eschool.classroom.services.booking import capacity_problem
+from eschool.classroom.services import session_watch_changed, timetable_changed
+from eschool.core import timeutil
+
+# Written only by their services, which owe the checks, waitlist and notices that go
+# with them: the seats on the "Who booked" page, cancelling on "Cancel a session".
+SERVICE_FIELDS = ("capacity", "seats_taken", "status", "cancel_reason")
 
 
 class SessionAdminForm(forms.ModelForm):
-    """Django's admin writes the row itself: it gets the seat rules of the booking service."""
-
     class Meta:
         model = Session
         fields = [
@@ -21,33 +27,29 @@ class SessionAdminForm(forms.ModelForm):
             "teacher",
             "starts_at",
             "ends_at",
-            "status",
             "course",
-            "capacity",
             "open_to_public",
             "share_code",
-            "cancel_reason",
         ]
-
-    def clean(self):
-        data = super().clean()
-        capacity, kind = data.get("capacity"), data.get("kind")
-        if kind:
-            problem = capacity_problem(capacity, kind=kind)
-            if problem:
-                self.add_error("capacity", problem)
-            elif capacity is not None and capacity < self.instance.seats_taken:
-                self.add_error(
-                    "capacity",
-                    _("%(count)s seats are already booked; the capacity cannot be lower.")
-                    % {"count": self.instance.seats_taken},
-                )
-        return data
+        # Shown beside the read-only fields (SessionAdmin.readonly_fields).
+        labels = {"seats_taken": _("Seats taken")}
+        help_texts = {
+            "capacity": _(
+                "Change the seats on the session's “Who booked” page: new seats go to the"
+                " waitlist there."
+            ),
+            "seats_taken": _("Counted by the bookings; never changed here."),
+            "status": _(
+                "Cancel a session on its “Cancel a session” page: everyone who booked is told why."
+            ),
+            "cancel_reason": _("Given on the “Cancel a session” page."),
+        }
 
 
 @admin.register(Session)
 class SessionAdmin(admin.ModelAdmin):
     form = SessionAdminForm
+    readonly_fields = (*SERVICE_FIELDS, "service_pages")
     list_display = (
         "title",
         "day",
@@ -65,3 +67,32 @@ class SessionAdmin(admin.ModelAdmin):
     date_hierarchy = "starts_at"
     filter_horizontal = ("grades",)
     autocomplete_fields = ("teacher",)
+
+    @admin.display(description=_("Seats and cancelling"))
+    def service_pages(self, session: Session) -> str:
+        if session.pk is None:
+            return "—"
+        return format_html(
+            '<a href="{}">{}</a> · <a href="{}">{}</a>',
+            reverse("classroom:roster", args=[session.pk]),
+            gettext("Who booked"),
+            reverse("classroom:session_cancel", args=[session.pk]),
+            gettext("Cancel a session"),
+        )
+
+    def save_model(self, request, obj: Session, form, change: bool) -> None:
+        # The admin's view runs this in a transaction, with the grades saved after it.
+        old_day = obj.day
+        obj.day = timeutil.local(obj.starts_at).date()
+        if change:
+            # Only the fields of this form that changed: a booking may have taken a
+            # seat since the page was loaded, and its count must not be written back.
+            changed = [
+                name for name in form.changed_data if not Session._meta.get_field(name).many_to_many
+            ]
+            obj.save(update_fields=[*changed, "day", "updated_at"])
+        else:
+            obj.save()
+        for day in {old_day, obj.day} - {None}:
+            timetable_changed(day)
+        session_watch_changed(obj.pk)

@@ -10,13 +10,14 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.core.cache import cache
+from django.db import transaction
 from django.db.models import Q, Sum
 from django.http import Http404
 
 from eschool.accounts.models import Role, User
 from eschool.accounts.selectors import child_get_for_parent
 from eschool.classroom.models import Booking, Session
-from eschool.classroom.selectors import session_get_for_user
+from eschool.classroom.selectors import session_get_for_user, timetable_revision
 from eschool.classroom.selectors.booking import may_see_roster, session_get_for_roster
 from eschool.classroom.selectors.publication import anonymous_may_watch
 from eschool.core import timeutil
@@ -39,7 +40,9 @@ def session_get_for_watching(*, user, session_id) -> Session:
     return session
 
 
-PUBLIC_SESSION_KEY = "watching:public-session:{pk}"
+# Both keys carry the timetable's revision: where each process has a cache of its
+# own, another process's change to the session drops them too (timetable_revision).
+PUBLIC_SESSION_KEY = "watching:public-session:{pk}{revision}"
 PUBLIC_SESSION_SECONDS = 60
 
 
@@ -51,7 +54,7 @@ def session_id_for_watching(*, user, session_id) -> int:
     """
     if user.is_authenticated:
         return session_get_for_watching(user=user, session_id=session_id).pk
-    key = PUBLIC_SESSION_KEY.format(pk=session_id)
+    key = PUBLIC_SESSION_KEY.format(pk=session_id, revision=timetable_revision())
     if settings.ESCHOOL_PUBLIC_WATCH and cache.get(key):
         return session_id
     session = session_get_for_watching(user=user, session_id=session_id)
@@ -59,7 +62,7 @@ def session_id_for_watching(*, user, session_id) -> int:
     return session.pk
 
 
-OPEN_EVENT_KEY = "watching:open-event:{pk}"
+OPEN_EVENT_KEY = "watching:open-event:{pk}{revision}"
 OPEN_EVENT_SECONDS = 60
 
 
@@ -80,7 +83,7 @@ def open_event(session_id: int) -> OpenEvent | None:
     may be the same for everyone. The answer, yes or no, is kept OPEN_EVENT_SECONDS: at
     8:00 the page, the token and the chat ask it for every viewer.
     """
-    key = OPEN_EVENT_KEY.format(pk=session_id)
+    key = OPEN_EVENT_KEY.format(pk=session_id, revision=timetable_revision())
     known = cache.get(key)
     if known is None:
         session = Session.objects.filter(pk=session_id).first()
@@ -93,6 +96,26 @@ def open_event(session_id: int) -> OpenEvent | None:
             known = OpenEvent(pk=session.pk, day=session.day, teacher_id=session.teacher_id)
         cache.set(key, known, OPEN_EVENT_SECONDS)
     return known or None
+
+
+SESSION_KEYS = (OPEN_EVENT_KEY, PUBLIC_SESSION_KEY)
+
+
+def forget_session(session_id: int) -> None:
+    """Drop what is kept of `session_id` for visitors (open_event, the public token's check).
+
+    The classroom's services call it when they cancel or change a session: at once, so
+    that their own transaction reads afresh, and again once it commits, since a request
+    may have kept the old answer meanwhile. Without it a cancelled event's token and
+    chat would stay public for up to OPEN_EVENT_SECONDS.
+    """
+
+    def forget() -> None:
+        revision = timetable_revision()
+        cache.delete_many([key.format(pk=session_id, revision=revision) for key in SESSION_KEYS])
+
+    forget()
+    transaction.on_commit(forget)
 
 
 def session_get_for_viewer_count(*, user, session_id) -> Session:

@@ -47,6 +47,17 @@ def timetable_changed(day: dt.date) -> None:
         transaction.on_commit(_new_revision)
 
 
+def session_watch_changed(session_id: int) -> None:
+    """Drop what the watching app keeps of the session for visitors (whether it is public).
+
+    Call it from every write that cancels a session or changes its kind, day or teacher.
+    """
+    # Imported here: the watching app is built on the classroom (a cycle at the top).
+    from eschool.watching.selectors import forget_session
+
+    forget_session(session_id)
+
+
 def _new_revision() -> None:
     path = revision_path()
     os.makedirs(os.path.dirname(path), exist_ok=True)
@@ -133,13 +144,15 @@ def _lock_teacher(teacher: Teacher | None) -> None:
         list(Teacher.objects.select_for_update().filter(pk=teacher.pk).values_list("pk"))
 
 
-def _save(session: Session, grades: list[Grade], *, create: bool) -> None:
+def _save(session: Session, grades: list[Grade], *, create: bool, fields: list[str]) -> None:
     try:
         with transaction.atomic():
             if create:
                 session.save(force_insert=True)
             else:
-                session.save()
+                # Only what this form changes: the seat count and the status are the
+                # booking's and the cancellation's, and may change meanwhile.
+                session.save(update_fields=[*fields, "day", "updated_at"])
             session.grades.set(grades)
     except IntegrityError as error:
         # Only reached by a race the checks above could not see.
@@ -164,7 +177,7 @@ def _write(session: Session, *, grades: list[Grade], **fields) -> Session:
         for name, value in fields.items():
             setattr(session, name, value)
         session.day = timeutil.local(session.starts_at).date()
-        _save(session, grades, create=session.pk is None)
+        _save(session, grades, create=session.pk is None, fields=list(fields))
     return session
 
 
@@ -240,6 +253,8 @@ def session_update(
     timetable_changed(old_day)
     if session.day != old_day:
         timetable_changed(session.day)
+    # Its kind, day or teacher decide whether visitors may watch it.
+    session_watch_changed(session.pk)
     return session
 
 
@@ -263,6 +278,8 @@ def session_cancel(*, actor, session: Session, reason: str) -> Session:
         )
         if changed:
             timetable_changed(session.day)
+            # A cancelled event is no longer public: its shared token and chat stop now.
+            session_watch_changed(session.pk)
             _notify_cancelled(session, reason=reason)
     session.refresh_from_db()
     return session

@@ -475,6 +475,31 @@ def test_a_session_with_seats_does_not_become_an_event(clock, seated, district_a
     assert (event.kind, event.capacity) == ("event", None)
 
 
+def test_changing_a_session_keeps_the_seats_booked_meanwhile(
+    clock, seated, student, district_admin
+):
+    session = seated(capacity=30)
+    loaded = Session.objects.get(pk=session.pk)  # the edit form's copy
+    booking_create(learner=student, session=session)
+
+    session_update(
+        actor=district_admin,
+        session=loaded,
+        starts_at=loaded.starts_at,
+        ends_at=loaded.ends_at,
+        stage=loaded.stage,
+        grades=list(loaded.grades.all()),
+        title="分数的加减（复习）",
+        kind=loaded.kind,
+        subject=loaded.subject,
+        teacher=None,
+        description="",
+    )
+
+    saved = Session.objects.get(pk=session.pk)
+    assert (saved.title, saved.seats_taken, saved.capacity) == ("分数的加减（复习）", 1, 30)
+
+
 def test_the_capacity_cannot_go_below_the_seats_taken(
     clock, seated, student, school_a, district_admin
 ):

@@ -177,35 +177,6 @@ def test_the_session_form_refuses_seats_for_a_district_event(admin_client, distr
     assert Session.objects.count() == 0
 
 
-def test_djangos_admin_refuses_seats_for_a_district_event(
-    admin_client, district_admin, make_session
-):
-    event = make_session(kind=Session.Kind.EVENT, title="升旗仪式")
-    form = admin_client.get(f"/admin/classroom/session/{event.pk}/change/").context["adminform"]
-    data = {
-        name: value
-        for name, value in form.form.initial.items()
-        if name not in {"grades", "teacher", "subject", "course"} and value is not None
-    }
-    data |= {
-        "starts_at_0": "2026-12-07",
-        "starts_at_1": "08:00:00",
-        "ends_at_0": "2026-12-07",
-        "ends_at_1": "08:40:00",
-        "grades": [grade.pk for grade in event.grades.all()],
-        "capacity": "100",
-    }
-
-    response = admin_client.post(f"/admin/classroom/session/{event.pk}/change/", data)
-
-    assert response.status_code == 200
-    assert "A district event is for everyone: leave the seats empty." in response.content.decode()
-    assert Session.objects.get(pk=event.pk).capacity is None
-    data["capacity"] = ""
-    response = admin_client.post(f"/admin/classroom/session/{event.pk}/change/", data)
-    assert response.status_code == 302
-
-
 def test_a_district_admin_uploads_and_deletes_a_material(admin_client, district_admin, roots):
     course = lecture_series(district_admin)
 
