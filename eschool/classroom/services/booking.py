@@ -13,13 +13,21 @@ seats count as overlaps: a learner on one waitlist may book another session at
 the same time, and is then skipped when the first one has a seat for them.
 
 Locks, on PostgreSQL (SQLite's IMMEDIATE transactions serialise every writer):
-booking and cancelling lock the learner's row, then take or free a seat; a
-promotion locks the session's row, then each waiting learner's. A promotion runs
-after the cancellation that freed the seat has committed, so no transaction
-ever holds one learner while waiting for another's.
+one order everywhere, the learner's row and then the session's, both FOR NO KEY
+UPDATE (rows that only point at them, a booking or a notification, are not held
+up). Booking and cancelling take them in that order; a promotion gives one seat
+per transaction, locking the waiting learner and then the session; changing the
+seats or cancelling a session holds the session alone. No transaction holds a
+session while waiting for a learner, nor two learners, so none can deadlock.
+A promotion runs after the change that freed the seats has committed.
+
+Seats freed while learners wait are theirs: a new booking does not take one
+before the waitlist is served (it queues, and asks for the promotion again in
+case the one that should have run never did).
 """
 
 import datetime as dt
+import functools
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
@@ -39,9 +47,6 @@ from eschool.homeschool.services import notification_send
 
 # A reminder goes out this long before a booked session starts.
 REMINDER_LEAD = dt.timedelta(minutes=10)
-# Waiting bookings examined per round of a promotion.
-PROMOTION_BATCH = 20
-
 ACTIVE = (Booking.Status.CONFIRMED, Booking.Status.WAITLISTED)
 # More seats than any broadcast has viewers is a typo (and past the database's integers).
 MAX_SEATS = 1_000_000
@@ -184,22 +189,43 @@ def _overlapping_seat(learner, session: Session) -> Booking | None:
 
 
 def _lock_learner(learner) -> None:
-    # One learner's bookings queue up on PostgreSQL (a double click, or two
-    # overlapping sessions booked at once); SQLite's IMMEDIATE transactions
-    # already serialise every writer.
-    list(User.objects.select_for_update().filter(pk=learner.pk).values_list("pk"))
+    # One learner's bookings queue up on PostgreSQL (a double click, two
+    # overlapping sessions booked at once, a promotion): always before the
+    # session (module docstring). SQLite's IMMEDIATE transactions already
+    # serialise every writer.
+    list(User.objects.select_for_update(no_key=True).filter(pk=learner.pk).values_list("pk"))
+
+
+def _lock_session(session_id: int):
+    """The session's row, locked after the learner's: who decides on its seats queues here."""
+    return Session.objects.select_for_update(no_key=True).filter(pk=session_id)
 
 
 # Seats ------------------------------------------------------------------------------
 
 
-def _take_seat(session_id: int) -> bool:
-    """Take one seat if one is free: one conditional UPDATE, True if it took it."""
+def _waiting(session_id: int):
+    return Booking.objects.filter(session_id=session_id, status=Booking.Status.WAITLISTED)
+
+
+def _take_seat(session_id: int, *, from_waitlist: bool = False) -> bool:
+    """Take one seat if one is free: one conditional UPDATE, True if it took it.
+
+    A newcomer takes a limited seat only while nobody waits for one; a
+    promotion (`from_waitlist`) takes it for the first in line.
+    """
+    free = Q(seats_taken__lt=F("capacity"))
+    if not from_waitlist:
+        free &= ~Exists(_waiting(OuterRef("pk")))
     return bool(
         Session.objects.filter(pk=session_id, status=Session.Status.SCHEDULED)
-        .filter(Q(capacity__isnull=True) | Q(seats_taken__lt=F("capacity")))
+        .filter(Q(capacity__isnull=True) | free)
         .update(seats_taken=F("seats_taken") + 1, updated_at=timeutil.now())
     )
+
+
+def _has_free_seat(session: Session) -> bool:
+    return session.capacity is None or session.seats_taken < session.capacity
 
 
 def _free_seat(session_id: int) -> None:
@@ -219,57 +245,75 @@ def booking_create(*, learner, session: Session, waitlist: bool = False) -> Book
     """Book a seat of `session` for `learner`, or a place on its waitlist.
 
     Returns the booking: confirmed when a seat was free (always, with unlimited
-    seats); waitlisted when the session is full and `waitlist` is True. Booking again (a double click, or
+    seats); waitlisted when the session is full, or its free seats are kept for
+    learners already waiting, and `waitlist` is True. Booking again (a double click, or
     twice at once) returns the learner's existing booking; booking after a
     cancellation reuses the cancelled row with a new place in the queue.
     Raises BookingRefused when the learner is not in the session's audience,
     the session needs no booking (a district event), is cancelled or has
     started, overlaps a confirmed seat of the learner (a place on a waitlist
-    does not count), or is full and `waitlist` is False.
+    does not count), or is full (for a newcomer) and `waitlist` is False.
     """
     at = timeutil.now()
-    with transaction.atomic():
-        _lock_learner(learner)
-        session = Session.objects.prefetch_related("grades").get(pk=session.pk)
-        existing = Booking.objects.filter(learner=learner, session=session).first()
-        if existing is not None and existing.status in ACTIVE:
-            return existing
-        refusal = booking_refusal(learner=learner, session=session, at=at)
-        if refusal:
-            raise BookingRefused(refusal)
-        clash = _overlapping_seat(learner, session)
-        if clash is not None:
-            raise BookingRefused(
-                _("You already booked “%(title)s” at that time (%(start)s–%(end)s).")
-                % {
-                    "title": clash.session.title,
-                    "start": timeutil.local(clash.session.starts_at).strftime("%H:%M"),
-                    "end": timeutil.local(clash.session.ends_at).strftime("%H:%M"),
-                }
-            )
-        try:
-            # A savepoint: if another request of the same learner inserted the
-            # row first, the seat taken here is given back with it.
-            with transaction.atomic():
-                if _take_seat(session.pk):
-                    status = Booking.Status.CONFIRMED
-                elif waitlist:
-                    status = Booking.Status.WAITLISTED
-                else:
-                    raise BookingRefused(_("This session is full."))
-                if existing is None:
-                    return Booking.objects.create(
-                        learner=learner, session=session, status=status, queued_at=at
-                    )
-                reused = Booking.objects.filter(
-                    pk=existing.pk, status=Booking.Status.CANCELLED
-                ).update(status=status, queued_at=at, updated_at=at)
-                if not reused:
-                    raise IntegrityError("booked again meanwhile")
-                existing.refresh_from_db()
+    # Seats free while learners wait: their promotion is running, or never ran
+    # (a worker stopped after a cancel). Asked for again once this commits.
+    stalled = False
+    try:
+        with transaction.atomic():
+            _lock_learner(learner)
+            existing = Booking.objects.filter(learner=learner, session_id=session.pk).first()
+            if existing is not None and existing.status in ACTIVE:
                 return existing
-        except IntegrityError:
-            return Booking.objects.get(learner=learner, session=session)
+            session = Session.objects.prefetch_related("grades").get(pk=session.pk)
+            refusal = booking_refusal(learner=learner, session=session, at=at)
+            if refusal:
+                raise BookingRefused(refusal)
+            clash = _overlapping_seat(learner, session)
+            if clash is not None:
+                raise BookingRefused(
+                    _("You already booked “%(title)s” at that time (%(start)s–%(end)s).")
+                    % {
+                        "title": clash.session.title,
+                        "start": timeutil.local(clash.session.starts_at).strftime("%H:%M"),
+                        "end": timeutil.local(clash.session.ends_at).strftime("%H:%M"),
+                    }
+                )
+            try:
+                # A savepoint: if another request of the same learner inserted the
+                # row first, the seat taken here is given back with it.
+                with transaction.atomic():
+                    took = _take_seat(session.pk)
+                    if not took:
+                        # Full, or its free seats kept for those waiting: decided
+                        # holding the session until the commit, so that a promotion
+                        # looking for this booking on the waitlist finds it.
+                        locked = _lock_session(session.pk).get()
+                        if locked.status == Session.Status.CANCELLED:  # meanwhile
+                            raise BookingRefused(_("This session is cancelled."))
+                        took = _take_seat(session.pk)
+                        stalled = not took and _has_free_seat(locked)
+                    if took:
+                        status = Booking.Status.CONFIRMED
+                    elif waitlist:
+                        status = Booking.Status.WAITLISTED
+                    else:
+                        raise BookingRefused(_("This session is full."))
+                    if existing is None:
+                        return Booking.objects.create(
+                            learner=learner, session=session, status=status, queued_at=at
+                        )
+                    reused = Booking.objects.filter(
+                        pk=existing.pk, status=Booking.Status.CANCELLED
+                    ).update(status=status, queued_at=at, updated_at=at)
+                    if not reused:
+                        raise IntegrityError("booked again meanwhile")
+                    existing.refresh_from_db()
+                    return existing
+            except IntegrityError:
+                return Booking.objects.get(learner=learner, session=session)
+    finally:
+        if stalled:
+            transaction.on_commit(functools.partial(promote_waitlist, session=session))
 
 
 def booking_cancel(*, learner, booking: Booking) -> Booking:
@@ -299,8 +343,8 @@ def booking_cancel(*, learner, booking: Booking) -> Booking:
                 status=Booking.Status.CANCELLED, updated_at=at
             )
     if freed:
-        # After the commit, in a transaction of its own: the promotion locks
-        # waiting learners, and must not do so while holding this learner.
+        # After the commit: the promotion locks waiting learners, and must not
+        # do so while holding this learner and the session.
         promote_waitlist(session=session)
     booking.refresh_from_db()
     return booking
@@ -325,34 +369,54 @@ def _notify_promoted(booking: Booking) -> None:
     )
 
 
-def _promote_one(booking: Booking, *, session: Session) -> str:
-    """Try to give `booking` (waitlisted) a seat: "promoted", "skipped" or "full"."""
-    learner = booking.learner
-    _lock_learner(learner)
-    now = timeutil.now()
-    learner.refresh_from_db(fields=["is_active"])
-    if not learner.is_active or _overlapping_seat(learner, session) is not None:
-        # No longer eligible: off the waitlist, and the next in line is asked.
-        Booking.objects.filter(pk=booking.pk, status=Booking.Status.WAITLISTED).update(
+def _first_waiting(session_id: int) -> Booking | None:
+    return _waiting(session_id).select_related("learner").order_by("queued_at", "pk").first()
+
+
+def _promote_next(session_id: int) -> tuple[str, Booking | None]:
+    """Give the first in line a seat, in one transaction: (outcome, their booking).
+
+    Outcomes: "promoted", "skipped" (no longer eligible: taken off the waitlist),
+    "again" (the queue moved while the locks were awaited) and "done" (nobody
+    waits, no seat is free, or the session is cancelled or started).
+    """
+    head = _first_waiting(session_id)
+    if head is None:
+        return "done", None
+    learner = head.learner
+    with transaction.atomic():
+        # The order of booking and cancelling: the learner, then the session.
+        _lock_learner(learner)
+        session = _lock_session(session_id).get()
+        now = timeutil.now()
+        if session.status != Session.Status.SCHEDULED or now >= session.starts_at:
+            return "done", None
+        if not _has_free_seat(session):
+            return "done", None
+        first = _first_waiting(session_id)
+        if first is None or first.pk != head.pk:
+            return "again", None
+        head = first  # as it is now, its place in the queue included
+        learner.refresh_from_db(fields=["is_active"])
+        if not learner.is_active or _overlapping_seat(learner, session) is not None:
+            # No longer eligible: off the waitlist, and the next in line is asked.
+            Booking.objects.filter(pk=head.pk).update(
+                status=Booking.Status.CANCELLED, updated_at=now
+            )
+            return "skipped", head
+        # Both locks held: the seat is free and the booking still waits.
+        if not _take_seat(session_id, from_waitlist=True):
+            return "done", None
+        Booking.objects.filter(pk=head.pk).update(status=Booking.Status.CONFIRMED, updated_at=now)
+        # A seat now: the learner's places on waitlists at the same time are of no use
+        # (a promotion there would skip them) and would only hold up the queue.
+        _at_overlapping_times(learner, session, status=Booking.Status.WAITLISTED).update(
             status=Booking.Status.CANCELLED, updated_at=now
         )
-        return "skipped"
-    if not _take_seat(session.pk):
-        return "full"
-    changed = Booking.objects.filter(pk=booking.pk, status=Booking.Status.WAITLISTED).update(
-        status=Booking.Status.CONFIRMED, updated_at=now
-    )
-    if not changed:  # the learner left the waitlist meanwhile
-        _free_seat(session.pk)
-        return "skipped"
-    # A seat now: the learner's places on waitlists at the same time are of no use
-    # (a promotion there would skip them) and would only hold up the queue.
-    _at_overlapping_times(learner, session, status=Booking.Status.WAITLISTED).update(
-        status=Booking.Status.CANCELLED, updated_at=now
-    )
-    booking.status = Booking.Status.CONFIRMED
-    _notify_promoted(booking)
-    return "promoted"
+        head.status = Booking.Status.CONFIRMED
+        head.session = session
+        _notify_promoted(head)
+        return "promoted", head
 
 
 def promote_waitlist(*, session: Session) -> list[Booking]:
@@ -363,34 +427,17 @@ def promote_waitlist(*, session: Session) -> list[Booking]:
     skipped. A promoted learner's places on the waitlists of other sessions at
     an overlapping time are dropped (cancelled). Each promoted learner is
     notified once. Nothing happens once the session has started or if it is
-    cancelled. Runs in its own transaction (a savepoint inside the caller's).
+    cancelled. Each seat is given in a transaction of its own that locks the
+    learner before the session, as booking does: call it after the commit of
+    whatever freed the seats, never while holding a session's row.
     """
-    with transaction.atomic():
-        # Promotions of one session queue up here (two seats freed at once go
-        # to two different learners), and take the session before any learner.
-        session = Session.objects.select_for_update().get(pk=session.pk)
-        if session.status != Session.Status.SCHEDULED or timeutil.now() >= session.starts_at:
-            return []
-        if session.capacity is not None and session.seats_taken >= session.capacity:
-            return []  # nothing free: no learner needs locking
-        promoted: list[Booking] = []
-        seen: set[int] = set()
-        while True:
-            batch = list(
-                Booking.objects.filter(session=session, status=Booking.Status.WAITLISTED)
-                .exclude(pk__in=seen)
-                .select_related("learner", "session")
-                .order_by("queued_at", "pk")[:PROMOTION_BATCH]
-            )
-            if not batch:
-                return promoted
-            for booking in batch:
-                seen.add(booking.pk)
-                outcome = _promote_one(booking, session=session)
-                if outcome == "full":
-                    return promoted
-                if outcome == "promoted":
-                    promoted.append(booking)
+    promoted: list[Booking] = []
+    while True:
+        outcome, booking = _promote_next(session.pk)
+        if outcome == "done":
+            return promoted
+        if outcome == "promoted":
+            promoted.append(booking)
 
 
 def session_capacity_set(*, actor, session: Session, capacity: int | None) -> Session:
@@ -419,9 +466,11 @@ def session_capacity_set(*, actor, session: Session, capacity: int | None) -> Se
                     ]
                 }
             )
-        promote_waitlist(session=session)
         # The timetable shows seats: drop its cached pages of that day.
         timetable_changed(session.day)
+    # After the commit: a promotion must not wait for learners while this
+    # transaction holds the session.
+    promote_waitlist(session=session)
     session.refresh_from_db()
     return session
 

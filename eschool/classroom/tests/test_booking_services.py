@@ -437,6 +437,47 @@ def test_unlimited_seats_promote_the_whole_waitlist(
     assert Notification.objects.filter(key__startswith="promoted:").count() == 3
 
 
+def seat_freed_without_promotion(session, *, holder, waiting):
+    """`holder`'s cancel committed, and its promotion never ran (the worker stopped)."""
+    booking_create(learner=holder, session=session)
+    booking_create(learner=waiting, session=session, waitlist=True)
+    Booking.objects.filter(learner=holder).update(status=Booking.Status.CANCELLED)
+    Session.objects.filter(pk=session.pk).update(seats_taken=0)
+
+
+def test_a_seat_freed_while_learners_wait_is_theirs_not_a_newcomers(
+    clock, seated, school_a, student, stranger, django_capture_on_commit_callbacks
+):
+    session = seated(capacity=1)
+    holder = make_student("00300", "占座", school=school_a)
+    seat_freed_without_promotion(session, holder=holder, waiting=student)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert refusal(stranger, session) == "This session is full."
+
+    # The newcomer's try ran the promotion that was missing.
+    assert Booking.objects.get(learner=student).status == Booking.Status.CONFIRMED
+    assert not Booking.objects.filter(learner=stranger).exists()
+    assert seats(session) == 1
+    assert promoted_notifications(student) == ["有座位了：分数的加减"]
+
+
+def test_a_newcomer_queues_behind_those_waiting_for_a_freed_seat(
+    clock, seated, school_a, student, stranger, django_capture_on_commit_callbacks
+):
+    session = seated(capacity=1)
+    holder = make_student("00301", "占座", school=school_a)
+    seat_freed_without_promotion(session, holder=holder, waiting=student)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        newcomer = booking_create(learner=stranger, session=session, waitlist=True)
+
+    assert newcomer.status == Booking.Status.WAITLISTED
+    assert Booking.objects.get(learner=student).status == Booking.Status.CONFIRMED
+    assert Booking.objects.get(learner=stranger).status == Booking.Status.WAITLISTED
+    assert seats(session) == 1
+
+
 def test_a_district_event_gets_no_seats(clock, seated, district_admin):
     event = seated(kind=Session.Kind.EVENT, capacity=None)
 
