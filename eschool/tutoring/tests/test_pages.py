@@ -1,5 +1,6 @@
 """The pages: asking with a photo, the wait status, duty, the board, records, history, access."""
 
+import datetime as dt
 import re
 
 import pytest
@@ -215,6 +216,30 @@ def test_each_shifts_swap_form_has_its_own_labelled_fields(clock, client, teache
         for name in ("reason", "proposed"):
             assert f'<label for="id_swap{shift.pk}_{name}">' in page
             assert f'id="id_swap{shift.pk}_{name}"' in page
+
+
+def test_the_shifts_page_reads_the_colleagues_once_whatever_the_number_of_shifts(
+    clock, client, teacher
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def queries_for_the_page() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(reverse("tutoring:shifts")).status_code == 200
+        return len(captured)
+
+    client.force_login(teacher)
+    on_duty(teacher)
+    queries_for_the_page()  # the first request after logging in also reads the login session
+    one_shift = queries_for_the_page()
+    shifts = [on_duty(teacher, day=TUESDAY), on_duty(teacher, day=MONDAY + dt.timedelta(days=2))]
+    assert queries_for_the_page() == one_shift
+    # Each form still offers the colleagues.
+    page = client.get(reverse("tutoring:shifts")).content.decode()
+    for shift in shifts:
+        select = page.split(f'id="id_swap{shift.pk}_proposed"')[1].split("</select>")[0]
+        assert f'<option value="{teacher.teacher.pk}">' in select
 
 
 @pytest.mark.parametrize("persona", NOT_DISTRICT_ADMINS)

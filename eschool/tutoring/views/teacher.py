@@ -189,10 +189,15 @@ def shift_list(request):
         .prefetch_related("subjects", "swap_requests")
         .order_by("day")
     )
+    colleagues = None
     for shift in mine:
         # One swap form per shift, with its own ids: repeated ids tie every label to the
         # first shift's fields and leave the others unlabelled.
         shift.swap_form = SwapForm(auto_id=f"id_swap{shift.pk}_%s")
+        # The colleagues are read once for all the forms, not once per shift.
+        if colleagues is None:
+            colleagues = list(shift.swap_form.fields["proposed"].choices)
+        shift.swap_form.fields["proposed"].choices = colleagues
     return render(
         request,
         "tutoring/shifts.html",
