@@ -18,7 +18,7 @@ from eschool.classroom.forms import GradeChoiceField, SessionForm
 from eschool.classroom.models import Course, Kind, Material, Speaker
 from eschool.classroom.selectors import courses as course_selectors
 from eschool.classroom.services import courses as course_services
-from eschool.classroom.services.booking import MAX_SEATS, capacity_problem
+from eschool.classroom.services.booking import MAX_SEATS
 from eschool.classroom.views import _public_cache, call_service, district_admin_required
 from eschool.core import timeutil
 from eschool.org.importing.export import content_disposition
@@ -118,17 +118,6 @@ class CourseSessionForm(SessionForm):
     open_to_public = forms.BooleanField(
         label=gettext_lazy("Open to outside learners"), required=False
     )
-
-    def __init__(self, *args, course: Course, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.course = course
-
-    def clean_capacity(self):
-        capacity = self.cleaned_data["capacity"]
-        problem = capacity_problem(capacity, kind=self.course.kind)
-        if problem:
-            raise forms.ValidationError(problem)
-        return capacity
 
     def service_arguments(self) -> dict:
         starts_at, ends_at = self.moments()
@@ -346,7 +335,7 @@ def course_edit(request, pk: int):
 def course_session_new(request, pk: int):
     course = _managed_course(pk)
     if request.method == "POST":
-        form = CourseSessionForm(request.POST, course=course)
+        form = CourseSessionForm(request.POST)
         if form.is_valid():
             session = call_service(
                 form,
@@ -364,7 +353,6 @@ def course_session_new(request, pk: int):
         except ValueError:
             initial_day = timeutil.today() + dt.timedelta(days=1)
         form = CourseSessionForm(
-            course=course,
             initial={
                 "title": course.title,
                 "date": initial_day,
