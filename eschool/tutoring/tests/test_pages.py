@@ -242,6 +242,22 @@ def test_the_shifts_page_reads_the_colleagues_once_whatever_the_number_of_shifts
         assert f'<option value="{teacher.teacher.pk}">' in select
 
 
+@pytest.mark.parametrize(
+    "language, subjects",
+    [
+        ("zh-hans", '<span class="title">数学、物理 · '),
+        ("en", '<span class="title">Mathematics, Physics · '),
+    ],
+)
+def test_a_shifts_subjects_are_listed_with_the_pages_separator(
+    clock, client, teacher, language, subjects
+):
+    on_duty(teacher, subjects=("数学", "物理"))
+    client.cookies["django_language"] = language
+    client.force_login(teacher)
+    assert subjects in client.get(reverse("tutoring:shifts")).content.decode()
+
+
 @pytest.mark.parametrize("persona", NOT_DISTRICT_ADMINS)
 def test_admin_pages_are_for_district_admins(clock, client, personas, persona):
     client.force_login(personas[persona])
