@@ -28,6 +28,17 @@ def _empty_cache():
     yield
 
 
+@pytest.fixture(autouse=True)
+def _channel_layers_of_their_own():
+    # channels_redis binds a layer to the event loop that first receives on it and refuses
+    # a second loop while it counts a receiver; a consumer of an earlier test (its server's
+    # loop gone) can leave that count behind. Each test starts with new layers.
+    from channels.layers import channel_layers
+
+    channel_layers.backends.clear()
+    yield
+
+
 @pytest.fixture(autouse=True, scope="session")
 def _background_jobs_run_in_the_test():
     # A job enqueued by a test runs at once, in the test, with in-memory storage:
