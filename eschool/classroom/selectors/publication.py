@@ -30,7 +30,7 @@ from eschool.core import timeutil
 PUBLISHED_KEY = "classroom:published:{day}{revision}"
 UNPUBLISHED_TTL = 60
 NOTICES_KEY = "classroom:notices:{day}:{version}"
-QR_KEY = "classroom:qr:{kind}:{scale}:{digest}"
+QR_KEY = "classroom:qr2:{kind}:{scale}:{digest}"
 QR_TTL = 7 * 24 * 3600
 
 
@@ -103,6 +103,15 @@ def _qr(url: str):
     return segno.make(url, error="m", micro=False)
 
 
+def _inline_svg(url: str, scale: int) -> str:
+    qr = _qr(url)
+    width, height = qr.symbol_size(scale=scale)
+    # Its natural size, and a viewBox so that a width set in CSS scales the code: without
+    # one the browser crops it (the announcement's codes lost their edge and did not scan).
+    svg = qr.svg_inline(scale=scale, title=url, omitsize=True)
+    return svg.replace("<svg ", f'<svg width="{width}" height="{height}" ', 1)
+
+
 def qr_svg(url: str, *, scale: int = 4) -> str:
     """An inline <svg> QR code of `url` (cached: making one takes ~5 ms)."""
     return qr_svgs([url], scale=scale)[url]
@@ -119,7 +128,7 @@ def qr_svgs(urls: list[str], *, scale: int = 4) -> dict[str, str]:
     missing = {}
     for key, url in keys.items():
         if url not in result:
-            svg = _qr(url).svg_inline(scale=scale, title=url)
+            svg = _inline_svg(url, scale)
             result[url] = svg
             missing[key] = svg
     if missing:

@@ -2,6 +2,7 @@
 
 import hashlib
 import io
+import re
 
 import pytest
 import segno
@@ -134,7 +135,7 @@ def test_the_poster_has_the_facts_and_a_large_qr(client, clock, make_session, te
     # The QR code inline, large (scale 10), titled with the link it holds.
     assert f"<title>http://testserver/s/{session.share_code}</title>" in html
     # 28 characters at level M: version 3, 29 modules + 8 of quiet zone, 10 px each.
-    assert '<svg width="370" height="370" class="segno">' in html
+    assert '<svg width="370" height="370" viewBox="0 0 370 370" class="segno">' in html
 
 
 def test_the_poster_of_an_unpublished_session_is_hidden(client, clock, make_session):
@@ -173,7 +174,12 @@ def test_the_announcement_makes_three_queries_whatever_the_number_of_sessions(
     # The sessions with teacher, school, subject; their grades; the day's notices.
     with django_assert_num_queries(3):
         response = client.get("/timetable/2026-12-07/announcement/")
-    assert response.content.decode().count('class="segno"') == count * 2 + 1
+    html = response.content.decode()
+    assert html.count('class="segno"') == count * 2 + 1
+    # Each code scales to the width the page gives it instead of being cropped.
+    assert len(re.findall(r'<svg width="(\d+)" height="\1" viewBox="0 0 \1 \1"', html)) == (
+        count * 2 + 1
+    )
     # The QR codes are cached, the same whoever asks.
     session = Session.objects.order_by("pk").first()
     url = f"http://testserver/s/{session.share_code}"
