@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from eschool.accounts.models import Teacher
 from eschool.classroom.models import Session
+from eschool.classroom.services.booking import MAX_SEATS
 from eschool.core import timeutil
 from eschool.core.text import join_list
 from eschool.org.models import Grade, Stage, Subject
@@ -121,6 +122,27 @@ class SessionForm(forms.Form):
 
     # Errors from the services are keyed by their argument names.
     SERVICE_FIELDS = {"starts_at": "start", "ends_at": "end"}
+
+
+class NewSessionForm(SessionForm):
+    """A session as it is put on the timetable, with its seats.
+
+    The edit form has no seats: changing them moves the waitlist, which the
+    roster's seat form does (booking.session_capacity_set).
+    """
+
+    # The bounds only shape the number input; the seat rule (a district event has
+    # none) is the service's, which refuses on this field.
+    capacity = forms.IntegerField(
+        label=_("Seats"),
+        min_value=1,
+        max_value=MAX_SEATS,
+        required=False,
+        help_text=_("Leave empty for unlimited seats (district events always are)."),
+    )
+
+    def service_arguments(self) -> dict:
+        return {**super().service_arguments(), "capacity": self.cleaned_data["capacity"]}
 
 
 class CancelForm(forms.Form):

@@ -193,17 +193,26 @@ def session_create(
     subject: Subject | None = None,
     teacher: Teacher | None = None,
     description: str = "",
+    capacity: int | None = None,
 ) -> Session:
-    """Put a new session on the timetable.
+    """Put a new session on the timetable, with `capacity` seats (None: unlimited).
 
     Raises PermissionDenied unless `actor` is a district administrator, and
-    ValidationError (keys: ends_at, stage, grades, teacher) when the end is not
-    after the start on the same day, a grade is not of `stage`, or the teacher
-    gives another scheduled session at an overlapping time.
+    ValidationError (keys: ends_at, stage, grades, teacher, capacity) when the end is
+    not after the start on the same day, a grade is not of `stage`, the teacher
+    gives another scheduled session at an overlapping time, or the seats are out of
+    range or given to a district event. Later changes of the seats go through
+    booking.session_capacity_set, which moves the waitlist.
     """
+    # Imported here: the booking services are built on this module.
+    from eschool.classroom.services.booking import capacity_problem
+
     _check_actor(actor)
+    problem = capacity_problem(capacity, kind=kind)
+    if problem:
+        raise ValidationError({"capacity": [problem]})
     session = _write(
-        Session(),
+        Session(capacity=capacity),
         starts_at=starts_at,
         ends_at=ends_at,
         stage=stage,

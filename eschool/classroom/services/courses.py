@@ -21,7 +21,6 @@ from eschool.accounts.models import Teacher
 from eschool.classroom.models import Course, Kind, Material, Session, Speaker
 from eschool.classroom.selectors import user_manages_timetable
 from eschool.classroom.services import session_create, timetable_changed
-from eschool.classroom.services.booking import capacity_problem
 from eschool.core import uploads
 from eschool.core.text import join_list
 from eschool.org.models import Grade, Stage, Subject
@@ -180,9 +179,6 @@ def course_session_add(
     ValidationError on `capacity`.
     """
     _check_actor(actor)
-    problem = capacity_problem(capacity, kind=course.kind)
-    if problem:
-        raise ValidationError({"capacity": [problem]})
     if open_to_public is None:
         open_to_public = course.kind in {Kind.LECTURE, Kind.EVENT}
     grades = list(course.grades.all()) if grades is None else list(grades)
@@ -198,11 +194,11 @@ def course_session_add(
             subject=course.subject,
             teacher=teacher,
             description=description.strip(),
+            capacity=capacity,
         )
         session.course = course
-        session.capacity = capacity
         session.open_to_public = open_to_public
-        session.save(update_fields=["course", "capacity", "open_to_public", "updated_at"])
+        session.save(update_fields=["course", "open_to_public", "updated_at"])
     return session
 
 

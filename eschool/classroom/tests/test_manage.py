@@ -178,16 +178,21 @@ def test_a_cancelled_session_frees_the_teacher_but_keeps_its_start(
     assert list(error.value.message_dict) == ["teacher"]
 
 
+def create_tomorrow_at_eight(actor, **fields):
+    """services.session_create of a grade-7 session tomorrow 08:00-08:40."""
+    return services.session_create(
+        actor=actor,
+        starts_at=shanghai(TOMORROW, "08:00"),
+        ends_at=shanghai(TOMORROW, "08:40"),
+        stage=Stage.JUNIOR,
+        grades=Grade.objects.filter(name="七年级"),
+        **fields,
+    )
+
+
 def test_the_services_refuse_other_people(clock, school_admin):
     with pytest.raises(PermissionDenied):
-        services.session_create(
-            actor=school_admin,
-            starts_at=shanghai(TOMORROW, "08:00"),
-            ends_at=shanghai(TOMORROW, "08:40"),
-            stage=Stage.JUNIOR,
-            grades=Grade.objects.filter(name="七年级"),
-            title="不该有的课",
-        )
+        create_tomorrow_at_eight(school_admin, title="不该有的课")
     assert Session.objects.count() == 0
 
 
@@ -282,3 +287,60 @@ def test_moving_a_session_changes_both_days(client, clock, district_admin, make_
 
     assert "要挪的课" not in client.get("/").content.decode()
     assert "要挪的课" in client.get("/timetable/2026-12-06/").content.decode()
+
+
+# Seats of a new session -------------------------------------------------------------
+
+
+def test_a_new_session_gets_its_seats_from_the_form(client, clock, district_admin, teacher):
+    client.force_login(district_admin)
+    form_page = client.get("/manage/sessions/new/").content.decode()
+    assert '<label for="id_capacity">' in form_page
+
+    client.post("/manage/sessions/new/", form_data(capacity="40"))
+    client.post("/manage/sessions/new/", form_data(capacity="", start="09:00", end="09:40"))
+
+    assert [(s.title, s.capacity) for s in Session.objects.order_by("starts_at")] == [
+        ("分数的加减", 40),
+        ("分数的加减", None),
+    ]
+
+
+def test_a_district_event_with_seats_is_refused_by_the_seat_rule(client, clock, district_admin):
+    client.force_login(district_admin)
+    client.cookies["django_language"] = "en"
+
+    response = client.post(
+        "/manage/sessions/new/",
+        form_data(kind="event", title="升旗仪式", teacher="", subject="", capacity="500"),
+    )
+
+    assert response.status_code == 200
+    assert (
+        '<ul class="errorlist" id="id_capacity_error"><li>A district event is for everyone: '
+        "leave the seats empty.</li></ul>"
+    ) in response.content.decode()
+    assert Session.objects.count() == 0
+
+
+def test_session_create_refuses_seats_out_of_range(clock, district_admin):
+    with pytest.raises(ValidationError) as error:
+        create_tomorrow_at_eight(district_admin, title="第一节", capacity=0)
+
+    assert list(error.value.message_dict) == ["capacity"]
+    assert Session.objects.count() == 0
+
+
+def test_editing_a_session_keeps_its_seats(client, clock, district_admin, teacher, make_session):
+    session = make_session(title="旧标题", day=TOMORROW, teacher=teacher)
+    Session.objects.filter(pk=session.pk).update(capacity=30)
+    client.force_login(district_admin)
+
+    form_page = client.get(f"/manage/sessions/{session.pk}/edit/").content.decode()
+    response = client.post(f"/manage/sessions/{session.pk}/edit/", form_data(title="新标题"))
+
+    # Seats change on the roster, where the waitlist moves with them.
+    assert 'name="capacity"' not in form_page
+    assert response.status_code == 302
+    session.refresh_from_db()
+    assert (session.title, session.capacity) == ("新标题", 30)

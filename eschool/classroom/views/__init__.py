@@ -22,7 +22,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from eschool.classroom import selectors, services
-from eschool.classroom.forms import CancelForm, SessionForm
+from eschool.classroom.forms import CancelForm, NewSessionForm, SessionForm
 from eschool.classroom.models import Session
 from eschool.classroom.selectors.booking import seats_as_json
 from eschool.classroom.selectors.publication import notices_of_day
@@ -271,7 +271,7 @@ def call_service(form: forms.Form, call, *, fields: dict | None = None):
 @district_admin_required
 def session_new(request):
     if request.method == "POST":
-        form = SessionForm(request.POST)
+        form = NewSessionForm(request.POST)
         if form.is_valid():
             session = call_service(
                 form,
@@ -286,7 +286,7 @@ def session_new(request):
             initial_day = dt.date.fromisoformat(request.GET.get("date", ""))
         except ValueError:
             initial_day = timeutil.today()
-        form = SessionForm(initial={"date": initial_day, "kind": Session.Kind.CLASS})
+        form = NewSessionForm(initial={"date": initial_day, "kind": Session.Kind.CLASS})
     return render(request, "classroom/session_form.html", {"form": form, "session": None})
 
 

@@ -14,11 +14,10 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from eschool.classroom import selectors
-from eschool.classroom.forms import GradeChoiceField, SessionForm
+from eschool.classroom.forms import GradeChoiceField, NewSessionForm, SessionForm
 from eschool.classroom.models import Course, Kind, Material, Speaker
 from eschool.classroom.selectors import courses as course_selectors
 from eschool.classroom.services import courses as course_services
-from eschool.classroom.services.booking import MAX_SEATS
 from eschool.classroom.views import _public_cache, call_service, district_admin_required
 from eschool.core import timeutil
 from eschool.org.importing.export import content_disposition
@@ -101,20 +100,13 @@ class CourseForm(forms.Form):
         }
 
 
-class CourseSessionForm(SessionForm):
+class CourseSessionForm(NewSessionForm):
     """A session of a course: the kind, stage, grades and subject come from the course."""
 
     kind = None
     stage = None
     grades = None
     subject = None
-    capacity = forms.IntegerField(
-        label=gettext_lazy("Seats"),
-        min_value=1,
-        max_value=MAX_SEATS,
-        required=False,
-        help_text=gettext_lazy("Leave empty for unlimited seats (district events always are)."),
-    )
     open_to_public = forms.BooleanField(
         label=gettext_lazy("Open to outside learners"), required=False
     )
