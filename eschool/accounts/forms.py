@@ -4,6 +4,7 @@ from django.contrib.auth.forms import AuthenticationForm, SetPasswordForm
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from eschool.accounts.passwords import check_initial_password
 from eschool.accounts.services import (
     LOGIN_LOCK_SECONDS,
     login_failure_record,
@@ -67,6 +68,21 @@ class LoginForm(ThrottledLoginMixin, AuthenticationForm):
 
 class FirstPasswordForm(SetPasswordForm):
     """Choose one's own password instead of the printed one (no old password asked)."""
+
+    def clean(self):
+        cleaned = super().clean()
+        # Typing the printed password again would keep it working for good, though
+        # the page promises it stops: the paper sheet is seen by a whole class.
+        password = cleaned.get("new_password1")
+        if password and check_initial_password(self.user, password):
+            self.add_error(
+                "new_password1",
+                ValidationError(
+                    _("The new password must not be the printed initial password."),
+                    code="password_is_initial",
+                ),
+            )
+        return cleaned
 
 
 class RegistrationForm(forms.Form):

@@ -1,9 +1,20 @@
 """Choosing one's own password at first login."""
 
+import pytest
+
 from config import settings as project_settings
 from eschool.accounts.models import User
 
 FIRST = "/accounts/password/first/"
+
+
+def assert_still_on_the_initial_password(before):
+    after = User.objects.get(pk=before.pk)
+    assert (after.password, after.must_change_password, after.initial_password_nonce) == (
+        before.password,
+        True,
+        before.initial_password_nonce,
+    )
 
 
 def test_someone_on_the_initial_password_is_sent_to_choose_their_own(
@@ -56,12 +67,7 @@ def test_a_weak_password_is_refused_and_nothing_changes(english, student, on_ini
     errors = response.context["form"].errors["new_password2"]
     assert "This password is too common." in errors
     assert "This password is entirely numeric." in errors
-    after = User.objects.get(pk=student.pk)
-    assert (after.password, after.must_change_password, after.initial_password_nonce) == (
-        before.password,
-        True,
-        before.initial_password_nonce,
-    )
+    assert_still_on_the_initial_password(before)
 
 
 def test_two_different_passwords_are_refused(english, student, on_initial_password):
@@ -110,3 +116,32 @@ def test_the_project_hashes_passwords_with_argon2(settings, client, student, on_
     student.refresh_from_db()
     assert student.password.startswith("argon2$argon2id$")
     assert student.check_password("blue-river-77")
+
+
+@pytest.mark.parametrize("typed", ["as printed", "in capitals"])
+def test_the_printed_password_is_refused_as_the_new_one(
+    english, student, on_initial_password, typed
+):
+    printed = on_initial_password(student)
+    new = printed if typed == "as printed" else printed.upper()
+    before = User.objects.get(pk=student.pk)
+    english.force_login(student)
+    response = english.post(
+        FIRST, {"new_password1": new, "new_password2": new, "next": "/classroom/mine/"}
+    )
+    assert response.status_code == 200
+    form = response.context["form"]
+    assert form.errors == {
+        "new_password1": ["The new password must not be the printed initial password."]
+    }
+    html = response.content.decode()
+    assert "The new password must not be the printed initial password." in html
+    # Django's usual form: the passwords are not sent back, the rest is kept.
+    assert new not in html
+    assert '<input type="hidden" name="next" value="/classroom/mine/">' in html
+    assert_still_on_the_initial_password(before)
+    # The printed password still logs in, and still leads to this page.
+    english.logout()
+    english.post("/accounts/login/", {"username": "00123", "password": printed})
+    assert english.session["_auth_user_id"] == str(student.pk)
+    assert english.get("/accounts/").url == "/accounts/password/first/?next=/accounts/"
