@@ -144,13 +144,19 @@ def school_people(request, school_id):
     )
 
 
+def _password_sheet(request, template: str, **context):
+    # Printed: people type the login address off paper, so the whole of it.
+    context["login_url"] = request.build_absolute_uri(reverse("accounts:login"))
+    return render(request, template, context)
+
+
 @never_cache
 @login_required
 def homeroom_passwords(request, homeroom_id):
     homeroom = selectors.homeroom_get_for_admin(user=request.user, homeroom_id=homeroom_id)
     lines = selectors.homeroom_password_sheet(homeroom=homeroom)
-    return render(
-        request, "accounts/homeroom_passwords.html", {"homeroom": homeroom, "lines": lines}
+    return _password_sheet(
+        request, "accounts/homeroom_passwords.html", homeroom=homeroom, lines=lines
     )
 
 

@@ -114,3 +114,39 @@ def test_an_unknown_homeroom_is_a_404(client, district_admin):
     client.force_login(district_admin)
     assert Homeroom.objects.filter(pk=999999).exists() is False
     assert client.get("/accounts/homerooms/999999/passwords/").status_code == 404
+
+
+def test_the_printed_sheet_says_where_and_how_to_log_in(english, school_admin, student):
+    english.force_login(school_admin)
+    html = english.get(sheet_url(student.student.homeroom)).content.decode()
+    # The instructions are printed (nothing in them is marked no-print).
+    instructions = html.split('<div class="sheet-instructions">')[1].split("</div>")[0]
+    assert 'class="no-print"' not in instructions
+    assert '<span class="sheet-login-url">http://testserver/accounts/login/</span>' in instructions
+    assert "Students log in with their student number, parents with their mobile number" in (
+        instructions
+    )
+    assert "The site then asks for a new password of their own" in instructions
+
+
+def test_the_login_address_is_the_one_the_admin_opened_the_site_at(
+    english, settings, school_admin, student
+):
+    settings.ALLOWED_HOSTS = ["eschool.gulou.example"]
+    english.force_login(school_admin)
+    response = english.get(
+        sheet_url(student.student.homeroom), HTTP_HOST="eschool.gulou.example", secure=True
+    )
+    assert response.context["login_url"] == "https://eschool.gulou.example/accounts/login/"
+
+
+def test_a_parent_line_names_the_parent_and_whose_parent_they_are(
+    english, school_admin, student, parent, on_initial_password
+):
+    parent_password = on_initial_password(parent)
+    english.force_login(school_admin)
+    html = english.get(sheet_url(student.student.homeroom)).content.decode()
+    parent_row = html.split('<tr class="parent">')[1].split("</tr>")[0]
+    assert '<td>张建国<span class="whose">parent of 张三</span></td>' in parent_row
+    assert '<td class="login">13800138000</td>' in parent_row
+    assert f'<td class="password">{parent_password} ' in parent_row
