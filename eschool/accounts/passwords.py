@@ -1,12 +1,12 @@
 """Initial passwords for imported accounts.
 
 An imported student, parent or teacher gets an initial password that the school
-prints on a per-homeroom sheet and that must be changed at first login. It is
-derived (HMAC of the secret key, the user and a random nonce) rather than stored,
-so a copy of the database alone reveals no child's password, and hashing tens
-of thousands of accounts with Argon2 is not needed at import time. A reset draws
-a new nonce; the first password change clears it, and from then on only the
-Argon2 hash counts.
+prints on a sheet (per homeroom; per school for teachers) and that must be
+changed at first login. It is derived (HMAC of the secret key, the user and a
+random nonce) rather than stored, so a copy of the database alone reveals no
+child's password, and hashing tens of thousands of accounts with Argon2 is not
+needed at import time. A reset draws a new nonce; the first password change
+clears it, and from then on only the Argon2 hash counts.
 """
 
 import hashlib

@@ -206,6 +206,32 @@ def homeroom_password_sheet(*, homeroom) -> list[SheetLine]:
     return lines
 
 
+@dataclass(frozen=True)
+class TeacherLine:
+    user_id: int
+    name: str
+    username: str
+    initial_password: str | None
+
+
+def school_teacher_password_sheet(*, school) -> list[TeacherLine]:
+    """One line per teacher of the school, by staff number.
+
+    The same rule as the homeroom sheet: an initial password only for someone
+    still on it, None once they have chosen their own.
+    """
+    teachers = User.objects.filter(school=school, role=Role.TEACHER).order_by("username")
+    return [
+        TeacherLine(
+            user_id=teacher.pk,
+            name=teacher.name,
+            username=teacher.username,
+            initial_password=_printable_password(teacher),
+        )
+        for teacher in teachers
+    ]
+
+
 def _printable_password(user) -> str | None:
     return initial_password(user) if user.must_change_password else None
 

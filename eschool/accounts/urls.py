@@ -15,6 +15,11 @@ urlpatterns = [
     path("schools/<int:school_id>/", views.school_detail, name="school"),
     path("schools/<int:school_id>/people/", views.school_people, name="school_people"),
     path(
+        "schools/<int:school_id>/teachers/passwords/",
+        views.teacher_passwords,
+        name="teacher_passwords",
+    ),
+    path(
         "homerooms/<int:homeroom_id>/passwords/",
         views.homeroom_passwords,
         name="homeroom_passwords",

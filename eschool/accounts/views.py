@@ -160,6 +160,14 @@ def homeroom_passwords(request, homeroom_id):
     )
 
 
+@never_cache
+@login_required
+def teacher_passwords(request, school_id):
+    school = selectors.school_get_for_admin(user=request.user, school_id=school_id)
+    lines = selectors.school_teacher_password_sheet(school=school)
+    return _password_sheet(request, "accounts/teacher_passwords.html", school=school, lines=lines)
+
+
 @login_required
 def child_detail(request, student_id):
     child = selectors.child_get_for_parent(parent=request.user, student_id=student_id)
