@@ -7,8 +7,8 @@ from eschool.accounts.models import Teacher
 from eschool.classroom.models import Session
 from eschool.classroom.services.booking import MAX_SEATS
 from eschool.core import timeutil
-from eschool.core.text import join_list
 from eschool.org.models import Grade, Stage, Subject
+from eschool.org.stages import stage_grades_error
 
 
 class GradeChoiceField(forms.ModelMultipleChoiceField):
@@ -87,14 +87,9 @@ class SessionForm(forms.Form):
         start, end = data.get("start"), data.get("end")
         if start is not None and end is not None and end <= start:
             self.add_error("end", _("The end must be after the start."))
-        stage, grades = data.get("stage"), data.get("grades")
-        if stage and grades:
-            wrong = [str(grade) for grade in grades if grade.stage != stage]
-            if wrong:
-                self.add_error(
-                    "grades",
-                    _("Not grades of the chosen stage: %(grades)s.") % {"grades": join_list(wrong)},
-                )
+        wrong_grades = stage_grades_error(stage=data.get("stage"), grades=data.get("grades") or [])
+        if wrong_grades:
+            self.add_error("grades", wrong_grades)
         return data
 
     def moments(self) -> tuple[dt.datetime, dt.datetime]:

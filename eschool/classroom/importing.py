@@ -25,6 +25,7 @@ from eschool.org.cleaning import (
 )
 from eschool.org.importing import Column, Row, Spec, chunked
 from eschool.org.importing.common import Grades, Subjects, clean_stage
+from eschool.org.stages import stage_grades_error
 
 KINDS = {
     "课堂": Session.Kind.CLASS,
@@ -111,6 +112,11 @@ class TimetableSpec(Spec):
         grades = row.clean(
             "grades", self.grades.get_many, required_message=gettext_lazy("The grade is missing.")
         )
+        if isinstance(stage, str) and isinstance(grades, list):
+            # The session form's rule and words, so a file says what the form would.
+            wrong_grades = stage_grades_error(stage=stage, grades=grades)
+            if wrong_grades:
+                row.error("grades", wrong_grades)
         kind = row.clean("kind", clean_kind) or Session.Kind.CLASS
         subject = row.clean("subject", self.subjects.get)
         title = row.clean(

@@ -27,6 +27,7 @@ from eschool.classroom.selectors import (
 )
 from eschool.core import timeutil
 from eschool.org.models import Grade, Stage, Subject
+from eschool.org.stages import stage_grades_error
 
 
 def timetable_changed(day: dt.date) -> None:
@@ -98,11 +99,9 @@ def _validate(
     # for its whole stage.
     if not grades and kind == Session.Kind.CLASS:
         errors.setdefault("grades", []).append(_("Choose at least one grade."))
-    for grade in grades:
-        if grade.stage != stage:
-            errors.setdefault("grades", []).append(
-                _("%(grade)s is not a grade of this stage.") % {"grade": grade}
-            )
+    wrong_grades = stage_grades_error(stage=stage, grades=grades)
+    if wrong_grades:
+        errors.setdefault("grades", []).append(wrong_grades)
     if teacher is not None and "ends_at" not in errors:
         others = Session.objects.filter(teacher=teacher)
         if session is not None and session.pk:

@@ -22,8 +22,8 @@ from eschool.classroom.models import Course, Kind, Material, Session, Speaker
 from eschool.classroom.selectors import user_manages_timetable
 from eschool.classroom.services import session_create, timetable_changed
 from eschool.core import uploads
-from eschool.core.text import join_list
 from eschool.org.models import Grade, Stage, Subject
+from eschool.org.stages import stage_grades_error
 
 COVER_MAX_SIDE = 1600
 PHOTO_MAX_SIDE = 600
@@ -56,11 +56,9 @@ def _validate_course(*, kind: str, title: str, stage: str, grades: list[Grade]) 
         errors["title"] = [_("Give the course a title.")]
     if stage and stage not in Stage.values:
         errors["stage"] = [_("Choose a stage.")]
-    wrong = [str(grade) for grade in grades if stage and grade.stage != stage]
-    if wrong:
-        errors["grades"] = [
-            _("Not grades of the chosen stage: %(grades)s.") % {"grades": join_list(wrong)}
-        ]
+    wrong_grades = stage_grades_error(stage=stage, grades=grades)
+    if wrong_grades:
+        errors["grades"] = [wrong_grades]
     if errors:
         raise ValidationError(errors)
 

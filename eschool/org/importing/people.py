@@ -8,7 +8,8 @@ from django.utils.translation import gettext_lazy
 
 from eschool.accounts.models import Guardianship, Role, Student, Teacher, User
 from eschool.org.cleaning import clean_code, clean_date, clean_label, clean_phone, clean_text
-from eschool.org.models import Grade, Homeroom, Region, School
+from eschool.org.models import Grade, Homeroom, Region, School, Stage
+from eschool.org.stages import grades_outside_stage
 
 from .common import (
     Grades,
@@ -405,6 +406,16 @@ class StudentSpec(Spec):
         grade = row.clean(
             "grade", self.grades.get, required_message=gettext_lazy("The grade is missing.")
         )
+        if (
+            isinstance(school, School)
+            and isinstance(grade, Grade)
+            and grades_outside_stage(stage=school.stage, grades=[grade])
+        ):
+            row.error(
+                "grade",
+                _("%(grade)s is not a grade of %(school)s (%(stage)s).")
+                % {"grade": grade, "school": school.name, "stage": Stage(school.stage).label},
+            )
         homeroom = row.clean("homeroom", clean_homeroom_number)
         parent_name = row.clean("parent_name", clean_person_name) or ""
         parent_phone = row.clean("parent_phone", clean_phone)
