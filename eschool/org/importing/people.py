@@ -7,6 +7,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from eschool.accounts.models import Guardianship, Role, Student, Teacher, User
+from eschool.accounts.passwords import new_nonce
+from eschool.accounts.selectors import people_visible_to
 from eschool.org.cleaning import clean_code, clean_date, clean_label, clean_phone, clean_text
 from eschool.org.models import Grade, Homeroom, Region, School, Stage
 from eschool.org.stages import grades_outside_stage
@@ -126,6 +128,61 @@ def _duplicate(first_row: int) -> str:
     return _("This appears twice in the file (first in row %(row)s).") % {"row": first_row}
 
 
+def _nameable(actor, owners) -> set[int]:
+    """The ids of the accounts in `owners` that a report to `actor` may name.
+
+    A school administrator sees the names of their school's people and its
+    students' parents (people_visible_to), not of everyone whose number a file
+    happens to hold.
+    """
+    ids = sorted({owner["id"] for owner in owners})
+    if actor is None:
+        return set(ids)
+    visible = set()
+    for part in chunked(ids):
+        visible.update(people_visible_to(actor).filter(pk__in=part).values_list("pk", flat=True))
+    return visible
+
+
+def _owner_of_phone(phone: str, owner: dict) -> dict:
+    """The parameters that name the account already logging in with `phone`."""
+    return {
+        "phone": phone,
+        "owner": owner["name"],
+        "role": Role(owner["role"]).label if owner["role"] in Role.values else owner["role"],
+        "number": owner["username"],
+    }
+
+
+def _phone_of_someone_unseen(phone: str) -> str:
+    return _(
+        "The mobile number %(phone)s is already the login of someone outside your school; "
+        "check the number, or ask the district administrator."
+    ) % {"phone": phone}
+
+
+def _phone_taken_by_other_teacher(phone: str, owner: dict, name: str, *, named: bool) -> str:
+    """Why a teacher row cannot have a mobile number another account logs in with."""
+    if not named:
+        return _phone_of_someone_unseen(phone)
+    params = {**_owner_of_phone(phone, owner), "name": name}
+    if owner["name"] != name:
+        return (
+            _(
+                "The mobile number %(phone)s is already the login of %(owner)s (%(role)s "
+                "%(number)s), which does not match the teacher's name %(name)s."
+            )
+            % params
+        )
+    return (
+        _(
+            "The mobile number %(phone)s is already the login of %(owner)s (%(role)s "
+            "%(number)s); one mobile number logs in to one account only."
+        )
+        % params
+    )
+
+
 # Teachers -----------------------------------------------------------------------
 @dataclass(slots=True)
 class TeacherRecord:
@@ -194,7 +251,7 @@ class TeacherSpec(Spec):
         )
 
     def plan(self, records):
-        fields = ("id", "username", "name", "role", "phone", "school_id")
+        fields = ("id", "username", "name", "role", "phone", "school_id", "initial_password_nonce")
         users = _by_key(
             lambda part: User.objects.filter(username__in=part).values(*fields),
             {r.number for r in records},
@@ -205,6 +262,7 @@ class TeacherSpec(Spec):
             {r.phone for r in records if r.phone},
             "phone",
         )
+        named = _nameable(self.actor, phones.values())
         ids = [user["id"] for user in users.values()]
         profiles, subjects, grades = {}, {}, {}
         for part in chunked(ids):
@@ -229,10 +287,18 @@ class TeacherSpec(Spec):
         for record in records:
             user = users.get(record.number)
             owner = phones.get(record.phone) if record.phone else None
-            if user is None and owner is not None and owner["role"] == Role.PARENT:
-                # Teachers are parents too. The parent account holding this phone
-                # (made by an earlier student file) becomes the teacher's account and
-                # keeps its children, so files give the same result in any order.
+            if (
+                user is None
+                and owner is not None
+                and owner["role"] == Role.PARENT
+                and owner["name"] == record.name
+            ):
+                # Teachers are parents too. The parent account of the same name holding
+                # this phone (made by an earlier student file) becomes the teacher's
+                # account and keeps its children, as a student file read after the
+                # teachers links the teacher: the same result in either order. A parent
+                # still on the password printed on a homeroom sheet gets a new one: the
+                # sheet went home with a child, and the account is now a teacher's.
                 self.parent_conversions.append(
                     User(
                         id=owner["id"],
@@ -240,6 +306,9 @@ class TeacherSpec(Spec):
                         name=record.name,
                         role=Role.TEACHER,
                         school_id=record.school.pk,
+                        initial_password_nonce=(
+                            new_nonce() if owner["initial_password_nonce"] else ""
+                        ),
                     )
                 )
                 profile = Teacher(
@@ -256,7 +325,9 @@ class TeacherSpec(Spec):
                     record,
                     "phone",
                     record.phone,
-                    _("This mobile number belongs to another account."),
+                    _phone_taken_by_other_teacher(
+                        record.phone, owner, record.name, named=owner["id"] in named
+                    ),
                 )
                 continue
             subject_ids = {s.pk for s in record.subjects}
@@ -331,7 +402,9 @@ class TeacherSpec(Spec):
         )
         User.objects.bulk_update(self.user_updates, ["name", "phone", "school"], batch_size=500)
         User.objects.bulk_update(
-            self.parent_conversions, ["username", "name", "role", "school"], batch_size=500
+            self.parent_conversions,
+            ["username", "name", "role", "school", "initial_password_nonce"],
+            batch_size=500,
         )
         Teacher.objects.bulk_update(self.profile_updates, ["school", "hire_date"], batch_size=500)
         replaced = [teacher.pk for teacher, _s, _g, new in self.m2m if not new]
@@ -562,66 +635,53 @@ class StudentSpec(Spec):
 
     def _plan_parents(self, guardians, numbers):
         phones = {phone for _s, phone, _n, _r in self.links}
-        fields = ("id", "username", "name", "role", "phone")
+        fields = ("id", "username", "name", "role", "phone", "school_id")
         by_phone = _by_key(
             lambda part: User.objects.filter(phone__in=part).values(*fields), phones, "phone"
         )
         by_username = _by_key(
             lambda part: User.objects.filter(username__in=part).values(*fields), phones, "username"
         )
+        # The parent's name of each phone (rows that give one agree: clean_row checks), and
+        # the guardians the file's existing students with that phone already have.
+        names: dict[str, str] = {}
+        linked: dict[str, set] = {}
+        for student, phone, name, _record in self.links:
+            if name:
+                names.setdefault(phone, name)
+            if not isinstance(student, Student):
+                linked.setdefault(phone, set()).update(
+                    link["guardian_id"] for link in guardians.get(student, [])
+                )
+        named = _nameable(self.actor, [*by_phone.values(), *by_username.values()])
         parents: dict[str, object] = {}  # phone -> existing user id or a new User
+        refused: dict[str, str] = {}  # phone -> why none of its rows can be linked
         self.new_parents, self.parent_updates = [], []
         self.new_links = []
-        for student, phone, name, record in self.links:
-            if phone not in parents:
+        for student, phone, _name, record in self.links:
+            name = names.get(phone, "")
+            if phone not in parents and phone not in refused:
                 found = by_phone.get(phone) or by_username.get(phone)
-                if found is not None and found["role"] == Role.STUDENT:
-                    self._error(
-                        record,
-                        "parent_phone",
-                        phone,
-                        _("This mobile number is a student's login number."),
+                if found is not None:
+                    problem = self._parent_problem(
+                        found, phone, name, linked.get(phone, set()), named=found["id"] in named
                     )
-                    parents[phone] = None
-                    continue
-                if found is None and not isinstance(student, Student):
-                    found = self._corrected_parent(guardians.get(student, []), name, phones)
-                    if found is not None:
-                        found = dict(found, corrected=True)
-                if found is None:
-                    if phone in numbers:
-                        self._error(
-                            record,
-                            "parent_phone",
-                            phone,
-                            _("This mobile number is also a student number in this file."),
-                        )
-                        parents[phone] = None
-                        continue
-                    account = new_account(
-                        User, username=phone, phone=phone, role=Role.PARENT,
-                        name=name or f"{record.name}家长",
-                    )  # fmt: skip
-                    self.new_parents.append(account)
-                    parents[phone] = account
-                    self.count("parents", "new")
+                elif phone in numbers:
+                    problem = _("This mobile number is also a student number in this file.")
                 else:
-                    parents[phone] = found["id"]
-                    update = {}
-                    if found.get("corrected"):
-                        update["phone"] = phone
-                        if found["username"] == found["phone"]:
-                            update["username"] = phone
-                    if found["role"] == Role.PARENT and name and found["name"] != name:
-                        update["name"] = name
-                    if update:
-                        self.parent_updates.append((found["id"], update))
-                        self.count("parents", "changed")
-                    else:
-                        self.count("parents", "unchanged")
-            parent = parents[phone]
-            if parent is None:
+                    problem = None
+                if problem:
+                    refused[phone] = problem
+                else:
+                    links = [] if isinstance(student, Student) else guardians.get(student, [])
+                    parents[phone] = self._plan_parent(
+                        found, phone, name, student, record, links, phones
+                    )
+            if phone in refused:
+                # Every row with this phone: each must be corrected in the file.
+                self._error(record, "parent_phone", phone, refused[phone])
                 continue
+            parent = parents[phone]
             if isinstance(student, Student) or isinstance(parent, User):
                 self.new_links.append((parent, student))
                 self.count("guardianships", "new")
@@ -630,6 +690,68 @@ class StudentSpec(Spec):
             else:
                 self.new_links.append((parent, student))
                 self.count("guardianships", "new")
+
+    def _plan_parent(self, found, phone, name, student, record, links, phones):
+        """The parent account of `phone`: an existing user's id, or a new User to create."""
+        if found is None and not isinstance(student, Student):
+            found = self._corrected_parent(links, name, phones)
+            if found is not None:
+                found = dict(found, corrected=True)
+        if found is None:
+            account = new_account(
+                User, username=phone, phone=phone, role=Role.PARENT,
+                name=name or f"{record.name}家长",
+            )  # fmt: skip
+            self.new_parents.append(account)
+            self.count("parents", "new")
+            return account
+        update = {}
+        if found.get("corrected"):
+            update["phone"] = phone
+            if found["username"] == found["phone"]:
+                update["username"] = phone
+        if found["role"] == Role.PARENT and name and found["name"] != name:
+            update["name"] = name
+        if update:
+            self.parent_updates.append((found["id"], update))
+            self.count("parents", "changed")
+        else:
+            self.count("parents", "unchanged")
+        return found["id"]
+
+    @staticmethod
+    def _parent_problem(found, phone, name, linked_ids, *, named: bool) -> str | None:
+        """Why the account already logging in with `phone` cannot be the parent `name`, or None.
+
+        The mobile number is a parent's login, so an account holding it is the parent
+        only when it is the same person: the same name (a parent, or a teacher who is
+        also a parent), or a parent the file's child already has whose name the file
+        corrects. Anything else would hand another person's account to this family.
+        """
+        if found["role"] == Role.STUDENT:
+            return _("This mobile number is a student's login number.")
+        if found["name"] == name:
+            return None
+        if found["role"] == Role.PARENT and (not name or found["id"] in linked_ids):
+            return None
+        if not named:
+            return _phone_of_someone_unseen(phone)
+        params = {**_owner_of_phone(phone, found), "name": name}
+        if not name:
+            return (
+                _(
+                    "The mobile number %(phone)s is already the login of %(owner)s (%(role)s "
+                    "%(number)s); write the parent's name if this is the child's parent."
+                )
+                % params
+            )
+        return (
+            _(
+                "The mobile number %(phone)s is already the login of %(owner)s (%(role)s "
+                "%(number)s), which does not match the parent's name %(name)s."
+            )
+            % params
+        )
 
     @staticmethod
     def _corrected_parent(links, name, phones_in_file):

@@ -163,43 +163,50 @@ def test_teachers_xlsx_reimported_changes_nothing(teachers_loaded):
     assert Teacher.objects.count() == 3
 
 
-def test_a_parent_phone_that_is_a_teachers_links_the_teacher(teachers_loaded):
-    # 李小红's parent number 13900139001 is 刘芳's (T0002), imported before.
+def test_a_parent_phone_that_is_a_teachers_with_another_name_is_a_row_error(teachers_loaded):
+    # Schools, then teachers.xlsx, then students_gbk.csv: 李小红's parent 李明 is given
+    # 13900139001, which is 刘芳's (T0002) login. Linking her would make the teacher the
+    # child's guardian and print a teacher's password as 李明's.
     result = import_file(case_path("students_gbk.csv"))
 
-    assert result.counts["parents"] == {"new": 4, "changed": 0, "unchanged": 1}
-    link = Guardianship.objects.get(student__user__username="00124")
-    assert (link.guardian.username, link.guardian.name, link.guardian.role) == (
-        "T0002",
-        "刘芳",
-        Role.TEACHER,
-    )
-    assert User.objects.filter(phone="13900139001").count() == 1
+    assert result.committed is False
+    assert result.errors == [
+        RowError(
+            3,
+            "家长手机",
+            "13900139001",
+            "The mobile number 13900139001 is already the login of 刘芳 (Teacher T0002), "
+            "which does not match the parent's name 李明.",
+        )
+    ]
+    assert Student.objects.count() == 0
+    assert Guardianship.objects.count() == 0
+    assert not User.objects.filter(name="李明").exists()
+    liu = User.objects.get(phone="13900139001")
+    assert (liu.username, liu.name, liu.role) == ("T0002", "刘芳", Role.TEACHER)
 
 
-def test_teachers_import_after_students_when_a_teacher_is_also_a_parent(schools_loaded):
-    # students_gbk.csv gives 李小红's parent the phone 13900139001, which
-    # teachers.xlsx gives to T0002 刘芳: the parent account becomes her account.
+def test_a_teacher_phone_that_is_a_parents_with_another_name_is_a_row_error(schools_loaded):
+    # The other order: students_gbk.csv made the parent account 李明 with 13900139001;
+    # teachers.xlsx gives that number to T0002 刘芳. The parent account is not hers to take.
     assert import_file(case_path("students_gbk.csv")).committed
-    parent_id = User.objects.get(phone="13900139001").pk
+    parent = User.objects.get(phone="13900139001")
 
     result = import_file(case_path("teachers.xlsx"))
 
-    assert result.errors == []
-    assert result.counts["teachers"] == {"new": 3, "changed": 0, "unchanged": 0}
-    liu = User.objects.get(username="T0002")
-    assert (liu.pk, liu.name, liu.phone, liu.role) == (parent_id, "刘芳", "13900139001", "teacher")
-    assert liu.teacher.school.code == "320106001"
-    assert [s.name for s in liu.teacher.subjects.all()] == ["英语"]
+    assert result.committed is False
+    assert result.errors == [
+        RowError(
+            3,
+            "手机",
+            "13900139001",
+            "The mobile number 13900139001 is already the login of 李明 (Parent 13900139001), "
+            "which does not match the teacher's name 刘芳.",
+        )
+    ]
+    assert Teacher.objects.count() == 0
+    parent.refresh_from_db()
+    assert (parent.username, parent.name, parent.role) == ("13900139001", "李明", Role.PARENT)
     assert list(
-        Guardianship.objects.filter(guardian=liu).values_list("student__user__name", flat=True)
+        Guardianship.objects.filter(guardian=parent).values_list("student__user__name", flat=True)
     ) == ["李小红"]
-    assert User.objects.filter(role=Role.PARENT).count() == 4
-    assert import_file(case_path("teachers.xlsx")).counts["teachers"] == {
-        "new": 0,
-        "changed": 0,
-        "unchanged": 3,
-    }
-    timetable = import_file(case_path("timetable.xlsx"))
-    assert timetable.errors == []
-    assert timetable.counts["sessions"]["new"] == 5

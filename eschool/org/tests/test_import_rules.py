@@ -198,7 +198,13 @@ def test_a_teacher_phone_owned_by_another_account_is_an_error(teachers_loaded):
     result = import_file(data, filename="t.csv")
 
     assert result.errors == [
-        RowError(2, "手机", "13900139000", "This mobile number belongs to another account.")
+        RowError(
+            2,
+            "手机",
+            "13900139000",
+            "The mobile number 13900139000 is already the login of 陈老师 (Teacher T0001), "
+            "which does not match the teacher's name 新老师.",
+        )
     ]
     assert Teacher.objects.count() == 3
 

@@ -322,7 +322,7 @@ def test_students_csv_export_has_bom_crlf_and_parents(client, district_admin, sc
 
 @pytest.mark.parametrize("fmt", ["csv", "xlsx"])
 def test_exported_students_reimport_with_every_row_unchanged(
-    client, district_admin, teachers_loaded, fmt
+    client, district_admin, schools_loaded, fmt
 ):
     import_file(case_path("students_gbk.csv"))
     client.force_login(district_admin)
