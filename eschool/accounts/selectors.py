@@ -159,6 +159,13 @@ class ParentLine:
     name: str
     phone: str
     initial_password: str | None
+    # A teacher (or administrator) who is also the child's parent: their password
+    # opens a staff account, so it is never on a sheet that goes home with a child.
+    staff: bool = False
+
+
+# Accounts whose initial password is printed on a staff sheet, never a homeroom's.
+STAFF_ROLES = frozenset({Role.TEACHER, Role.SCHOOL_ADMIN, Role.DISTRICT_ADMIN})
 
 
 @dataclass(frozen=True)
@@ -174,7 +181,8 @@ def homeroom_password_sheet(*, homeroom) -> list[SheetLine]:
     """One line per student of the homeroom, by number, with their parents.
 
     An initial password is given only to someone still on it; once a person has
-    chosen their own, the sheet shows None for them.
+    chosen their own, the sheet shows None for them. A guardian who is staff (a
+    teacher who is also a parent) is listed with `staff` and no password.
     """
     guardianships = Guardianship.objects.select_related("guardian").order_by("guardian__username")
     students = (
@@ -190,7 +198,10 @@ def homeroom_password_sheet(*, homeroom) -> list[SheetLine]:
                 user_id=g.guardian_id,
                 name=g.guardian.name,
                 phone=g.guardian.phone or g.guardian.username,
-                initial_password=_printable_password(g.guardian),
+                initial_password=(
+                    None if g.guardian.role in STAFF_ROLES else _printable_password(g.guardian)
+                ),
+                staff=g.guardian.role in STAFF_ROLES,
             )
             for g in student.guardianships.all()
         ]

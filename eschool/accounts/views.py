@@ -58,6 +58,8 @@ def home(request):
         context["sessions"] = classroom_selectors.sessions_taught_by(
             user, from_day=timeutil.today()
         )
+        # Teachers are parents too (a student import links a teacher of the same name).
+        context["children"] = list(selectors.children_of(user))
     elif user.role == Role.STUDENT:
         context["profile"] = selectors.student_get_for_user(user=user, student_id=user.pk)
     elif user.role == Role.PARENT:

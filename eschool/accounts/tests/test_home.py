@@ -1,5 +1,7 @@
 """Each role's own page at /accounts/."""
 
+from eschool.accounts.models import Guardianship
+
 HOME = "/accounts/"
 
 
@@ -100,3 +102,21 @@ def test_a_teacher_sees_their_own_sessions_of_the_next_two_weeks_published_or_no
     assert [s.title for s in response.context["sessions"]] == ["下周的课"]
     # Not yet published, but its own teacher may open it.
     assert english.get(f"/sessions/{mine.pk}/").status_code == 200
+
+
+def test_a_teacher_who_is_a_parent_sees_their_children(english, teacher, student, stranger):
+    Guardianship.objects.create(guardian=teacher, student=student.student)
+
+    response, html = page(english, teacher)
+
+    assert [child.pk for child in response.context["children"]] == [student.pk]
+    assert "My children" in html
+    assert f'href="/accounts/children/{student.pk}/"' in html
+    assert english.get(f"/accounts/children/{student.pk}/").status_code == 200
+    assert english.get(f"/accounts/children/{stranger.pk}/").status_code == 404
+
+
+def test_a_teacher_without_children_sees_no_children_section(english, teacher):
+    _response, html = page(english, teacher)
+
+    assert "My children" not in html

@@ -150,3 +150,24 @@ def test_a_parent_line_names_the_parent_and_whose_parent_they_are(
     assert '<td>张建国<span class="whose">parent of 张三</span></td>' in parent_row
     assert '<td class="login">13800138000</td>' in parent_row
     assert f'<td class="password">{parent_password} ' in parent_row
+
+
+def test_a_teacher_who_is_a_parent_has_no_password_on_the_homeroom_sheet(
+    english, school_admin, student, teacher, on_initial_password
+):
+    # 陈老师 (T0001) is also 张三's parent; a homeroom sheet goes home with the children.
+    teacher_password = on_initial_password(teacher)
+    Guardianship.objects.create(guardian=teacher, student=student.student)
+    english.force_login(school_admin)
+
+    response = english.get(sheet_url(student.student.homeroom))
+
+    [line] = response.context["lines"]
+    assert [(p.name, p.phone, p.initial_password, p.staff) for p in line.parents] == [
+        ("陈老师", "13900139000", None, True)
+    ]
+    html = response.content.decode()
+    assert teacher_password not in html
+    parent_row = html.split('<tr class="parent">')[1].split("</tr>")[0]
+    assert "Staff account: its password is not printed here" in parent_row
+    assert f"/accounts/people/{teacher.pk}/reset-password/" not in parent_row
