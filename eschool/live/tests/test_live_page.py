@@ -357,6 +357,9 @@ def test_a_booked_student_gets_the_live_player_and_its_playlist(client, at, less
     assert 'data-mode="live"' in html
     assert 'data-autoplay="1"' in html
     assert zh("Live now") in html
+    # The video comes before the session's facts and the booking card: on a phone it is on
+    # the first screen (it was about 1,000 px down).
+    assert html.index('id="live"') < html.index('class="card facts"')
     # Students never see the go-live panel or the stream key.
     assert 'id="go-live"' not in html
     assert Broadcast.objects.get(session=lesson).stream_key not in html
