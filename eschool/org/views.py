@@ -1,5 +1,6 @@
 """Pages for administrators: import (upload → preview → commit), templates and exports."""
 
+import datetime as dt
 from functools import wraps
 from pathlib import Path
 
@@ -14,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from eschool.core import timeutil
 from eschool.org import selectors, services
 from eschool.org.importing.export import (
     FILE_NAMES,
@@ -26,6 +28,10 @@ from eschool.org.importing.export import (
 from eschool.org.importing.reader import SUPPORTED_SUFFIXES
 
 SESSION_KEY = "org_imports"
+# Uploads this login session has imported (token -> file name and time), so that
+# Back and 导入 again says so instead of a 404. The latest few are enough.
+DONE_KEY = "org_imports_done"
+DONE_KEPT = 20
 RECORD_KIND_NAMES = {
     "schools": gettext_lazy("Schools"),
     "regions": gettext_lazy("Regions"),
@@ -107,12 +113,44 @@ def import_upload(request):
 
 
 def _upload_of(request, token):
-    """The stored file of an upload made in this login session; 404 for anyone else's."""
+    """The stored file and name of an upload made in this login session, or None."""
     name = request.session.get(SESSION_KEY, {}).get(token)
     path = services.import_upload_path(token=token) if name else None
-    if path is None:
-        raise Http404
-    return path, name
+    return (path, name) if path is not None else None
+
+
+def _upload_gone(request, token):
+    """The page for an upload with nothing left to import; nothing is imported.
+
+    Imported already by this login (409), waited past its lifetime (410), or
+    unknown to this login, e.g. someone else's (404, telling nothing about it).
+    """
+    done = request.session.get(DONE_KEY, {}).get(token)
+    name = request.session.get(SESSION_KEY, {}).get(token)
+    if done:
+        at = timeutil.local(dt.datetime.fromisoformat(done["at"])).strftime("%Y-%m-%d %H:%M")
+        heading = _("This file has already been imported")
+        message = _(
+            "%(name)s was imported at %(time)s. It has not been imported a second time."
+        ) % {"name": done["name"], "time": at}
+        status = 409
+    elif name:
+        heading = _("This preview has expired")
+        message = _(
+            "The upload of %(name)s waited more than a day and was removed; nothing was "
+            "imported from it. Upload the file again."
+        ) % {"name": name}
+        status = 410
+    else:
+        heading = _("Nothing is waiting to be imported here")
+        message = _(
+            "This upload is not waiting to be imported: it was imported already, it expired, "
+            "or it was made in another login. Nothing was imported."
+        )
+        status = 404
+    return render(
+        request, "org/import_gone.html", {"heading": heading, "message": message}, status=status
+    )
 
 
 def _count_rows(result):
@@ -142,7 +180,10 @@ def _render_preview(request, token, name, result, status=200):
 @manager_required
 @require_GET
 def import_preview(request, token):
-    path, name = _upload_of(request, token)
+    upload = _upload_of(request, token)
+    if upload is None:
+        return _upload_gone(request, token)
+    path, name = upload
     result = services.people_import(source=path, filename=name, actor=request.user, commit=False)
     return _render_preview(request, token, name, result)
 
@@ -150,7 +191,10 @@ def import_preview(request, token):
 @manager_required
 @require_POST
 def import_commit(request, token):
-    path, name = _upload_of(request, token)
+    upload = _upload_of(request, token)
+    if upload is None:
+        return _upload_gone(request, token)
+    path, name = upload
     result = services.people_import(source=path, filename=name, actor=request.user, commit=True)
     if not result.committed:
         return _render_preview(request, token, name, result, status=400)
@@ -158,6 +202,9 @@ def import_commit(request, token):
     uploads = request.session.get(SESSION_KEY, {})
     uploads.pop(token, None)
     request.session[SESSION_KEY] = uploads
+    done = request.session.get(DONE_KEY, {})
+    done[token] = {"name": name, "at": timeutil.now().isoformat()}
+    request.session[DONE_KEY] = dict(list(done.items())[-DONE_KEPT:])
     # Translated: Chinese joins the parts with a full-width semicolon.
     summary = _("; ").join(
         _("%(records)s: %(new)s new, %(changed)s changed, %(unchanged)s unchanged")

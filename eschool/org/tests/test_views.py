@@ -131,8 +131,8 @@ def test_upload_preview_commit(client, district_admin, schools_loaded):
     assert Student.objects.count() == 5
     assert Guardianship.objects.count() == 5
     assert not (settings.ESCHOOL_PRIVATE_ROOT / "imports" / token).exists()
-    # The token is spent.
-    assert client.get(reverse("org:import_preview", args=[token])).status_code == 404
+    # The token is spent: its preview now says the file was imported (test_import_again.py).
+    assert client.get(reverse("org:import_preview", args=[token])).status_code == 409
 
 
 def _reimport_preview(client):
