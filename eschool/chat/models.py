@@ -30,8 +30,9 @@ class Message(models.Model):
     # connection is stored once.
     client_id = models.CharField(max_length=64, blank=True, editable=False)
     created_at = models.DateTimeField(_("sent at"))
-    # Seconds from the broadcast's start (Broadcast.started_at), to show the message beside
-    # the replay at the right time; None when the session had not gone live.
+    # Where the message falls in the broadcast's replay (seconds of media recorded before it;
+    # the gaps between parts are not in the replay), to show it beside the replay at the
+    # right time; None when the session had not gone live.
     offset_seconds = models.FloatField(_("seconds into the broadcast"), null=True, blank=True)
     hidden_at = models.DateTimeField(_("hidden at"), null=True, blank=True)
     hidden_by = models.ForeignKey(

@@ -97,15 +97,18 @@ def active_mute(user, session: Session, *, at: dt.datetime | None = None) -> Mut
 
 
 def broadcast_offset(session: Session, at: dt.datetime) -> float | None:
-    """Seconds since the session's broadcast started, or None when it never went live."""
+    """Where `at` falls in the session's broadcast replay (seconds), or None when it never
+    went live. The replay skips the gaps between parts, so this is not the time since the
+    first start (`live.services.broadcast_replay_offset`)."""
     from eschool.live.models import Broadcast
+    from eschool.live.services import broadcast_replay_offset
 
-    started_at = (
-        Broadcast.objects.filter(session=session).values_list("started_at", flat=True).first()
+    broadcast = (
+        Broadcast.objects.filter(session=session)
+        .only("status", "started_at", "part_started_at", "recorded_before_part", "last_media_at")
+        .first()
     )
-    if started_at is None:
-        return None
-    return round(max(0.0, (at - started_at).total_seconds()), 1)
+    return None if broadcast is None else broadcast_replay_offset(broadcast, at)
 
 
 def message_as_json(message: Message, *, teacher_id: int | None) -> dict:

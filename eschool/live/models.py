@@ -91,6 +91,11 @@ class Broadcast(models.Model):
     stream_key = models.CharField(max_length=32, unique=True, default=new_stream_key)
     started_at = models.DateTimeField(_("started at"), null=True, blank=True)
     ended_at = models.DateTimeField(_("ended at"), null=True, blank=True)
+    # The replay skips the gaps between a teacher's 结束直播 and the next start (the playlist
+    # goes on with a discontinuity), so a time in the replay is the media recorded before the
+    # current part plus the time since this part began, not the time since `started_at`.
+    part_started_at = models.DateTimeField(null=True, blank=True, editable=False)
+    recorded_before_part = models.FloatField(default=0.0, editable=False)  # seconds; all once ended
     # When media last arrived; a LIVE broadcast silent for too long is closed by recovery.
     last_media_at = models.DateTimeField(null=True, blank=True, editable=False)
     # Live, but its playlist has no segment yet (the first comes 2-3 s after Start): viewers

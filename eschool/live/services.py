@@ -284,6 +284,10 @@ def chapter_remove(*, actor, chapter: Chapter) -> None:
 BROADCAST_MARGIN = dt.timedelta(minutes=30)
 # A live broadcast no media reached for this long is closed by recovery.
 SILENCE_BEFORE_RECOVERY = dt.timedelta(seconds=60)
+# Arriving media is noted at most every 5 s (the browser's socket) or per segment (OBS, 2-3 s
+# or its keyframe interval): a live broadcast without a note for longer is in a gap (a dropped
+# line), which the replay does not have.
+MEDIA_SILENT_AFTER = dt.timedelta(seconds=15)
 # A browser broadcast whose socket dropped is closed this long after, unless the teacher came
 # back (the page reconnects within 1 s, then with a backoff; a reload takes a few seconds):
 # the teacher who closed the tab has the replay within the minute, not after recovery's
@@ -362,6 +366,10 @@ def broadcast_begin(*, actor, session: Session, source: str) -> Broadcast:
                 Recording.objects.filter(pk=broadcast.recording_id).update(
                     status=Recording.Status.PROCESSING, updated_at=moment
                 )
+        # Every start (after 结束直播, a dropped line, another window) is a new part: the
+        # ingest continues the playlist where it ends, after a discontinuity.
+        broadcast.part_started_at = moment
+        broadcast.recorded_before_part = _recorded_seconds(broadcast)
         broadcast.status = Broadcast.Status.LIVE
         broadcast.source = source
         broadcast.started_at = broadcast.started_at or moment
@@ -377,6 +385,8 @@ def broadcast_begin(*, actor, session: Session, source: str) -> Broadcast:
                 "source",
                 "started_at",
                 "ended_at",
+                "part_started_at",
+                "recorded_before_part",
                 "last_media_at",
                 "hls_path",
                 "awaiting_first_segment",
@@ -450,8 +460,44 @@ def broadcast_end(*, broadcast: Broadcast) -> Recording | None:
         if broadcast.status != Broadcast.Status.ENDED:
             broadcast.ended_at = moment
         broadcast.status = Broadcast.Status.ENDED
-        broadcast.save(update_fields=["status", "ended_at", "recording"])
+        # Until a new part begins, every moment is at the end of what was recorded.
+        broadcast.part_started_at = None
+        broadcast.recorded_before_part = round(playlist.duration, 3) if playlist else 0.0
+        broadcast.save(
+            update_fields=[
+                "status",
+                "ended_at",
+                "recording",
+                "part_started_at",
+                "recorded_before_part",
+            ]
+        )
     return broadcast.recording
+
+
+def _recorded_seconds(broadcast: Broadcast) -> float:
+    """Seconds of media the broadcast's playlist holds (0 before its first segment)."""
+    path = live_dir(broadcast) / ingest.PLAYLIST
+    return round(read_playlist(path).duration, 3) if path.exists() else 0.0
+
+
+def broadcast_replay_offset(broadcast: Broadcast, at: dt.datetime) -> float | None:
+    """Where `at` falls in the broadcast's replay, in seconds; None before it ever went live.
+
+    The media recorded before the current part plus the time into this part; a moment
+    between parts (ended, or a dropped line with no media for a while) is at the end of what
+    was recorded. Older rows with no part yet count from `started_at`.
+    """
+    if broadcast.started_at is None:
+        return None
+    if broadcast.status != Broadcast.Status.LIVE:
+        return round(broadcast.recorded_before_part, 1)
+    part_started_at = broadcast.part_started_at or broadcast.started_at
+    if broadcast.last_media_at is not None:
+        # Media notes are written every few seconds; past that the line is silent.
+        at = min(at, broadcast.last_media_at + MEDIA_SILENT_AFTER)
+    into_part = max(0.0, (at - part_started_at).total_seconds())
+    return round(broadcast.recorded_before_part + into_part, 1)
 
 
 def broadcasts_recover(*, silent_for: dt.timedelta = SILENCE_BEFORE_RECOVERY) -> int:

@@ -392,6 +392,43 @@ def test_an_ended_broadcast_resumed_in_its_window_keeps_one_playlist_and_one_rep
     check_playlist(out_dir, seconds=14, ended=True)
 
 
+def test_chat_offsets_are_times_in_the_replay_which_skips_the_gap_between_parts(
+    media, session, teacher, recordings, short_recording
+):
+    from eschool.chat.services import message_post
+
+    def say(hhmmss: str, text: str):
+        with timeutil.frozen_at(at(hhmmss)):
+            return message_post(author=teacher, session=session, text=text)
+
+    def at(hhmmss: str) -> dt.datetime:
+        return timeutil.at_local(session.day, dt.time.fromisoformat(hhmmss))
+
+    with timeutil.frozen_at(at("08:10:00")):
+        broadcast = services.broadcast_begin(
+            actor=teacher, session=session, source=Broadcast.Source.BROWSER
+        )
+        out_dir = services.live_dir(broadcast)
+        feed(short_recording, out_dir, pieces=5)  # the first part: 5 s
+    first = say("08:10:03", "first part, 3 s in")
+    with timeutil.frozen_at(at("08:10:06")):
+        services.broadcast_end(broadcast=broadcast)
+    between = say("08:12:00", "between the parts")
+    with timeutil.frozen_at(at("08:15:00")):
+        services.broadcast_begin(actor=teacher, session=session, source=Broadcast.Source.BROWSER)
+    second = say("08:15:04", "second part, 4 s in")
+    feed(recordings(WEBM), out_dir)  # the second part: 9 s
+    with timeutil.frozen_at(at("08:15:10")):
+        replay = services.broadcast_end(broadcast=broadcast)
+    after = say("08:20:00", "after the end")
+
+    assert replay.duration_seconds == 14.0
+    assert sum(s.discontinuity for s in read_playlist(out_dir / "index.m3u8").segments) == 1
+    offsets = [m.offset_seconds for m in (first, between, second, after)]
+    # Counted from the first start these were 3, 120, 304 and 600 s into a 14 s replay.
+    assert offsets == [3.0, 5.0, 9.0, 14.0]
+
+
 class Crash(Exception):
     pass
 
