@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from eschool.accounts.models import Teacher
+from eschool.core.text import join_list
 from eschool.org.models import Grade, Subject
 from eschool.tutoring.models import GradeBand, TutoringSettings
 from eschool.tutoring.selectors import grade_bands
@@ -77,19 +78,47 @@ class ShiftForm(forms.Form):
             self.fields["subjects"].queryset = subjects
 
 
+def _offer_colleagues(field: forms.ModelChoiceField, colleagues) -> None:
+    """Offer only `colleagues` (Teacher rows, subjects prefetched), each by name and the
+    subjects they teach in the reader's language; the choices are built here, so many forms
+    on one page cost no query each."""
+    field.queryset = Teacher.objects.filter(pk__in=[teacher.pk for teacher in colleagues])
+    field.choices = [("", field.empty_label)] + [
+        (teacher.pk, _colleague_label(teacher)) for teacher in colleagues
+    ]
+
+
+def _colleague_label(teacher: Teacher) -> str:
+    subjects = join_list(teacher.subjects.all())
+    return f"{teacher.user.name} · {subjects}" if subjects else teacher.user.name
+
+
 class SwapForm(forms.Form):
+    """A teacher asks to be relieved of a shift, proposing one of `colleagues` (the ones
+    qualified for it: selectors.shift_colleagues)."""
+
     reason = forms.CharField(label=_("Reason"), max_length=300, required=False)
     proposed = forms.ModelChoiceField(
-        Teacher.objects.select_related("user"),
+        Teacher.objects.none(),
         label=_("Colleague who could take it (optional)"),
         required=False,
     )
 
+    def __init__(self, *args, colleagues, **kwargs):
+        super().__init__(*args, **kwargs)
+        _offer_colleagues(self.fields["proposed"], colleagues)
+
 
 class SwapDecisionForm(forms.Form):
+    """The administrator's choice of substitute among `colleagues` (qualified for the shift)."""
+
     substitute = forms.ModelChoiceField(
-        Teacher.objects.select_related("user"), label=_("Substitute"), required=False
+        Teacher.objects.none(), label=_("Substitute"), required=False
     )
+
+    def __init__(self, *args, colleagues, **kwargs):
+        super().__init__(*args, **kwargs)
+        _offer_colleagues(self.fields["substitute"], colleagues)
 
 
 # ISO weekday numbers, as TutoringSettings.weekdays stores them ("1,2,3,4,5,6" is Mon–Sat).

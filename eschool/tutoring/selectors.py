@@ -144,6 +144,53 @@ def sessions_open(at: dt.datetime | None = None):
     )
 
 
+# Who may serve a shift -------------------------------------------------------------
+
+
+def teacher_qualifies(teacher: Teacher, subject_ids, band: GradeBand) -> bool:
+    """Whether `teacher` may serve a shift of the subjects `subject_ids` for `band`, by their
+    profile: the rule of sign-up, with the band as matching reads it. They teach every one of
+    the subjects and a grade in the band; a profile that lists no subjects (or no grades) is
+    not restricted on that side, as at sign-up. A chemistry teacher never takes a 语文
+    evening, a 高中 teacher never a 小学 one. Reads `teacher.subjects` and `teacher.grades`,
+    so prefetch them for many teachers."""
+    taught = {subject.pk for subject in teacher.subjects.all()}
+    levels = [grade.level for grade in teacher.grades.all()]
+    return (not taught or set(subject_ids) <= taught) and (
+        not levels or any(band.low <= level <= band.high for level in levels)
+    )
+
+
+def shift_colleagues(shifts) -> dict[int, list[Teacher]]:
+    """{shift id: the colleagues who could take it instead of its teacher}: qualified for its
+    subjects and band and not on duty that evening themselves, by name. In 4 queries however
+    many shifts (their subjects and band prefetched)."""
+    shifts = list(shifts)
+    if not shifts:
+        return {}
+    on_duty = set(
+        Shift.objects.filter(day__in={shift.day for shift in shifts}).values_list(
+            "day", "teacher_id"
+        )
+    )
+    teachers = list(
+        Teacher.objects.select_related("user")
+        .prefetch_related("subjects", "grades")
+        .order_by("user__name", "pk")
+    )
+    colleagues = {}
+    for shift in shifts:
+        subject_ids = [subject.pk for subject in shift.subjects.all()]
+        colleagues[shift.pk] = [
+            teacher
+            for teacher in teachers
+            if teacher.pk != shift.teacher_id
+            and (shift.day, teacher.pk) not in on_duty
+            and teacher_qualifies(teacher, subject_ids, shift.band)
+        ]
+    return colleagues
+
+
 # The queue ------------------------------------------------------------------------
 
 

@@ -13,7 +13,12 @@ from eschool.accounts.models import Role, Teacher, User
 from eschool.core import timeutil
 from eschool.homeschool.services import notification_send
 from eschool.tutoring.models import GradeBand, Shift, SwapRequest, TutoringSettings
-from eschool.tutoring.selectors import is_tutoring_admin, sessions_open, tutoring_settings
+from eschool.tutoring.selectors import (
+    is_tutoring_admin,
+    sessions_open,
+    teacher_qualifies,
+    tutoring_settings,
+)
 from eschool.tutoring.services.window import window_of_day
 
 # A teacher may go online this long before the window opens, to be ready.
@@ -122,6 +127,11 @@ def shift_cancel(*, actor, shift: Shift) -> None:
     shift.delete()
 
 
+def _qualified_for(teacher: Teacher, shift: Shift) -> bool:
+    subject_ids = shift.subjects.values_list("pk", flat=True)
+    return teacher_qualifies(teacher, subject_ids, shift.band)
+
+
 def swap_request(*, actor, shift: Shift, reason: str = "", proposed: Teacher | None = None):
     """The shift's teacher asks to be relieved; an administrator approves a substitute."""
     teacher = _teacher_of(actor)
@@ -131,6 +141,10 @@ def swap_request(*, actor, shift: Shift, reason: str = "", proposed: Teacher | N
         raise ValidationError(_("That evening has passed."))
     if proposed is not None and proposed.pk == teacher.pk:
         raise ValidationError({"proposed": _("Propose a colleague, not yourself.")})
+    if proposed is not None and not _qualified_for(proposed, shift):
+        raise ValidationError(
+            {"proposed": _("That colleague does not teach the subjects and grades of this shift.")}
+        )
     try:
         with transaction.atomic():
             swap = SwapRequest.objects.create(
@@ -164,6 +178,14 @@ def swap_decide(*, actor, swap: SwapRequest, approve: bool, substitute: Teacher 
                 raise ValidationError({"substitute": _("Choose the substitute.")})
             if substitute.pk == shift.teacher_id:
                 raise ValidationError({"substitute": _("Choose another teacher.")})
+            if not _qualified_for(substitute, shift):
+                raise ValidationError(
+                    {
+                        "substitute": _(
+                            "That teacher does not teach the subjects and grades of this shift."
+                        )
+                    }
+                )
             if shift.clocked_in_at is not None:
                 raise ValidationError(_("The teacher is already online for this shift."))
             if Shift.objects.filter(teacher=substitute, day=shift.day).exists():

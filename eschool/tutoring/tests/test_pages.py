@@ -6,12 +6,13 @@ import re
 import pytest
 from django.urls import reverse
 
+from eschool.accounts.models import Teacher, User
 from eschool.core.testing import NOT_DISTRICT_ADMINS
 from eschool.org.models import Grade
 from eschool.tutoring.models import Question, Shift, TutoringSession
 from eschool.tutoring.services import asking, matching
 
-from .conftest import MONDAY, TUESDAY, maths, on_duty, photo_upload, shanghai
+from .conftest import MONDAY, TUESDAY, make_teacher, maths, on_duty, photo_upload, shanghai
 
 pytestmark = pytest.mark.django_db
 
@@ -229,17 +230,62 @@ def test_the_shifts_page_reads_the_colleagues_once_whatever_the_number_of_shifts
             assert client.get(reverse("tutoring:shifts")).status_code == 200
         return len(captured)
 
+    colleague = make_teacher("T7001", "同事", school=teacher.teacher.school)
     client.force_login(teacher)
     on_duty(teacher)
     queries_for_the_page()  # the first request after logging in also reads the login session
     one_shift = queries_for_the_page()
     shifts = [on_duty(teacher, day=TUESDAY), on_duty(teacher, day=MONDAY + dt.timedelta(days=2))]
     assert queries_for_the_page() == one_shift
-    # Each form still offers the colleagues.
+    # Each form still offers the colleagues, not the teacher asking.
     page = client.get(reverse("tutoring:shifts")).content.decode()
     for shift in shifts:
         select = page.split(f'id="id_swap{shift.pk}_proposed"')[1].split("</select>")[0]
-        assert f'<option value="{teacher.teacher.pk}">' in select
+        assert f'<option value="{colleague.teacher.pk}">' in select
+        assert f'<option value="{teacher.teacher.pk}">' not in select
+
+
+def _options(page: str, select_id: str) -> list[str]:
+    select = page.split(f'id="{select_id}"')[1].split("</select>")[0]
+    return re.findall(r"<option[^>]*>([^<]*)</option>", select)
+
+
+def test_swap_forms_offer_only_colleagues_qualified_for_the_shift(
+    clock, client, teacher, district_admin
+):
+    from eschool.tutoring.services import shifts
+
+    school = teacher.teacher.school
+    make_teacher("T7002", "郝远紫", school=school, subjects=("化学",))
+    make_teacher("T7003", "高中数学", school=school).teacher.grades.set(
+        Grade.objects.filter(level=10)
+    )
+    make_teacher("T7004", "初中数学", school=school).teacher.grades.set(
+        Grade.objects.filter(level=8)
+    )
+    make_teacher("T7005", "已值班", school=school)
+    on_duty(User.objects.get(username="T7005"), day=TUESDAY)
+    shift = on_duty(teacher, day=TUESDAY)
+    client.cookies["django_language"] = "en"
+    client.force_login(teacher)
+    page = client.get(reverse("tutoring:shifts")).content.decode()
+    assert _options(page, f"id_swap{shift.pk}_proposed") == ["---------", "初中数学 · Mathematics"]
+    # A colleague who is not qualified is refused by the form, not approved.
+    chemist = Teacher.objects.get(user__username="T7002")
+    client.post(reverse("tutoring:shift_swap", args=[shift.pk]), {"proposed": chemist.pk})
+    assert not shift.swap_requests.exists()
+    swap = shifts.swap_request(actor=teacher, shift=shift)
+    client.force_login(district_admin)
+    page = client.get(reverse("tutoring:swaps")).content.decode()
+    assert _options(page, f"id_swap{swap.pk}_substitute") == [
+        "---------",
+        "初中数学 · Mathematics",
+    ]
+    client.post(
+        reverse("tutoring:swap_decide", args=[swap.pk]),
+        {"decision": "approve", "substitute": chemist.pk},
+    )
+    assert Shift.objects.get(pk=shift.pk).teacher == teacher.teacher
 
 
 @pytest.mark.parametrize(

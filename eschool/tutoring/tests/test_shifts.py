@@ -126,6 +126,31 @@ def test_a_substitute_already_on_duty_is_refused(clock, teacher, school_a, distr
     assert Shift.objects.get(pk=shift.pk).teacher == teacher.teacher
 
 
+def test_a_substitute_must_teach_the_shifts_subjects_and_grade_band(
+    clock, teacher, school_a, district_admin
+):
+    shift = shifts.shift_sign_up(actor=teacher, day=TUESDAY, subjects=[maths()], band=band())
+    chemist = make_teacher("T7102", "郝远紫", school=school_a, subjects=("化学",)).teacher
+    senior = make_teacher("T7103", "高中数学", school=school_a).teacher
+    senior.grades.set(Grade.objects.filter(level=10))
+    junior = make_teacher("T7104", "初中数学", school=school_a).teacher
+    junior.grades.set(Grade.objects.filter(level__in=[7, 8]))
+    with pytest.raises(ValidationError) as refused:
+        shifts.swap_request(actor=teacher, shift=shift, proposed=chemist)
+    assert "proposed" in refused.value.message_dict
+    swap = shifts.swap_request(actor=teacher, shift=shift)
+    for unqualified in (chemist, senior):
+        with pytest.raises(ValidationError) as refused:
+            shifts.swap_decide(
+                actor=district_admin, swap=swap, approve=True, substitute=unqualified
+            )
+        assert "substitute" in refused.value.message_dict
+    assert Shift.objects.get(pk=shift.pk).teacher == teacher.teacher
+    assert SwapRequest.objects.get(pk=swap.pk).status == "pending"
+    shifts.swap_decide(actor=district_admin, swap=swap, approve=True, substitute=junior)
+    assert Shift.objects.get(pk=shift.pk).teacher == junior
+
+
 def test_clock_in_records_lateness_and_clock_out_adds_duty_minutes(clock, school_a):
     user = make_teacher("T7200", "迟到", school=school_a)
     shift = on_duty(user)

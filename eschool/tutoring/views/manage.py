@@ -86,13 +86,27 @@ def swaps(request):
     _admin_required(request)
     pending = (
         SwapRequest.objects.filter(status=SwapRequest.Status.PENDING)
-        .select_related("shift__teacher__user", "proposed__user", "requested_by__user")
+        .select_related(
+            "shift__teacher__user", "shift__band", "proposed__user", "requested_by__user"
+        )
         .order_by("shift__day")
     )
     decided = SwapRequest.objects.exclude(status=SwapRequest.Status.PENDING).select_related(
         "shift", "requested_by__user", "substitute__user"
     )[:30]
-    forms = [(swap, SwapDecisionForm(initial={"substitute": swap.proposed})) for swap in pending]
+    pending = list(pending.prefetch_related("shift__subjects"))
+    colleagues = selectors.shift_colleagues([swap.shift for swap in pending])
+    forms = [
+        (
+            swap,
+            SwapDecisionForm(
+                auto_id=f"id_swap{swap.pk}_%s",
+                initial={"substitute": swap.proposed},
+                colleagues=colleagues[swap.shift_id],
+            ),
+        )
+        for swap in pending
+    ]
     return render(request, "tutoring/swaps.html", {"pending": forms, "decided": decided})
 
 
@@ -100,10 +114,16 @@ def swaps(request):
 @login_required
 def swap_decide(request, pk: int):
     _admin_required(request)
-    swap = get_object_or_404(SwapRequest, pk=pk)
-    form = SwapDecisionForm(request.POST)
+    swap = get_object_or_404(SwapRequest.objects.select_related("shift__band"), pk=pk)
+    form = SwapDecisionForm(
+        request.POST, colleagues=selectors.shift_colleagues([swap.shift])[swap.shift_id]
+    )
     approve = request.POST.get("decision") == "approve"
-    if form.is_valid():
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+    else:
         done = call_service(
             None,
             lambda: shifts.swap_decide(

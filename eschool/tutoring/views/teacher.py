@@ -189,15 +189,13 @@ def shift_list(request):
         .prefetch_related("subjects", "swap_requests")
         .order_by("day")
     )
-    colleagues = None
-    for shift in mine:
+    coming = [shift for shift in mine if shift.day >= timeutil.today()]
+    colleagues = selectors.shift_colleagues(coming)
+    for shift in coming:
         # One swap form per shift, with its own ids: repeated ids tie every label to the
-        # first shift's fields and leave the others unlabelled.
-        shift.swap_form = SwapForm(auto_id=f"id_swap{shift.pk}_%s")
-        # The colleagues are read once for all the forms, not once per shift.
-        if colleagues is None:
-            colleagues = list(shift.swap_form.fields["proposed"].choices)
-        shift.swap_form.fields["proposed"].choices = colleagues
+        # first shift's fields and leave the others unlabelled. Each offers the colleagues
+        # qualified for its own subjects and band (read once for all the forms).
+        shift.swap_form = SwapForm(auto_id=f"id_swap{shift.pk}_%s", colleagues=colleagues[shift.pk])
     return render(
         request,
         "tutoring/shifts.html",
@@ -209,9 +207,13 @@ def shift_list(request):
 @login_required
 def shift_swap(request, pk: int):
     teacher = _teacher(request)
-    shift = get_object_or_404(Shift, pk=pk, teacher=teacher)
-    form = SwapForm(request.POST)
-    if form.is_valid():
+    shift = get_object_or_404(Shift.objects.select_related("band"), pk=pk, teacher=teacher)
+    form = SwapForm(request.POST, colleagues=selectors.shift_colleagues([shift])[shift.pk])
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+    else:
         swap = call_service(
             None,
             lambda: shifts.swap_request(
