@@ -11,7 +11,7 @@ from eschool.accounts.services import (
     login_failures_clear,
     login_is_locked,
 )
-from eschool.org.cleaning import CleaningError, clean_name, clean_phone, clean_text
+from eschool.org.cleaning import PHONE_FORMAT, CleaningError, clean_name, clean_phone, clean_text
 from eschool.org.models import Grade, Region
 
 
@@ -119,8 +119,10 @@ class RegistrationForm(forms.Form):
     def clean_phone(self):
         try:
             return clean_phone(self.cleaned_data["phone"])
-        except CleaningError as error:
-            raise ValidationError(error.message, code="phone") from None
+        except CleaningError:
+            # The cleaner's other messages (1.38001E+10: format the column as text) are
+            # about spreadsheet cells; a person typing here only needs the rule.
+            raise ValidationError(PHONE_FORMAT, code="phone") from None
 
     def clean_name(self):
         name = clean_name(self.cleaned_data["name"])

@@ -91,6 +91,10 @@ def clean_code(value) -> str:
     return text.upper()
 
 
+# Also what a web form says of a bad number: there, no spreadsheet changed the digits.
+PHONE_FORMAT = _("A mobile number has 11 digits and starts with 1.")
+
+
 def clean_phone(value) -> str:
     """A mainland mobile number: 11 digits starting with 1; +86, spaces and dashes dropped."""
     text = clean_digits(value)
@@ -102,7 +106,7 @@ def clean_phone(value) -> str:
     elif len(digits) == 13 and digits.startswith("86"):
         digits = digits[2:]
     if not re.fullmatch(r"1[3-9]\d{9}", digits):
-        raise CleaningError(_("A mobile number has 11 digits and starts with 1."))
+        raise CleaningError(PHONE_FORMAT)
     return digits
 
 
