@@ -366,10 +366,21 @@ class TutoringSession(models.Model):
         return self.ended_at is None
 
     @property
-    def minutes(self) -> int:
+    def seconds(self) -> int:
+        """How long the session lasted, in whole seconds (0 while it goes on)."""
         if self.ended_at is None:
             return 0
-        return int((self.ended_at - self.started_at).total_seconds() // 60)
+        return max(0, int((self.ended_at - self.started_at).total_seconds()))
+
+    @property
+    def minutes(self) -> int:
+        """The length to the nearest minute (half up): a 1½-minute session is 2, not 0."""
+        return minutes_rounded(self.seconds)
+
+
+def minutes_rounded(seconds: float) -> int:
+    """`seconds` to the nearest minute, half up (90 s is 2 min, 89 s is 1)."""
+    return int(seconds // 60 + (1 if seconds % 60 >= 30 else 0))
 
 
 def _room_photo_path(instance, filename):

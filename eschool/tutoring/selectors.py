@@ -18,6 +18,7 @@ from eschool.tutoring.models import (
     Shift,
     TutoringSession,
     TutoringSettings,
+    minutes_rounded,
 )
 
 # Waits of this many recent matched questions make the estimate.
@@ -420,7 +421,8 @@ def live_board(at: dt.datetime | None = None) -> dict:
 @dataclass
 class TeacherRecord:
     duty_minutes: int
-    shifts: int
+    shifts: int  # served: the teacher went online for them
+    upcoming: int  # signed up for, not yet served
     sessions: int
     tutoring_minutes: int
     rating_average: float | None
@@ -428,18 +430,36 @@ class TeacherRecord:
     written_answers: int
 
 
-def teacher_record(teacher: Teacher) -> TeacherRecord:
-    shifts = Shift.objects.filter(teacher=teacher).aggregate(
-        minutes=Sum("duty_minutes"), count=Count("pk")
-    )
+def duty_minutes_now(shift: Shift, at: dt.datetime | None = None) -> int:
+    """The shift's minutes on duty, counting the time online so far while the teacher is
+    online: the stored minutes are added only at going offline."""
+    if not shift.is_online:
+        return shift.duty_minutes
+    at = at or timeutil.now()
+    return shift.duty_minutes + max(0, int((at - shift.clocked_in_at).total_seconds() // 60))
+
+
+def teacher_record(teacher: Teacher, at: dt.datetime | None = None) -> TeacherRecord:
+    """What a teacher did, honestly: only shifts served count (a sign-up for a later evening
+    is upcoming, not done), tonight's time online counts up to now, and tutoring minutes are
+    the sessions' seconds added up and rounded once (floors per session would make ten
+    1½-minute sessions 0 minutes)."""
+    at = at or timeutil.now()
+    all_shifts = Shift.objects.filter(teacher=teacher)
+    served = all_shifts.filter(clocked_in_at__isnull=False)
+    minutes = served.aggregate(minutes=Sum("duty_minutes"))["minutes"] or 0
+    online = online_shifts(at).filter(teacher=teacher).first()
+    if online is not None:
+        minutes += duty_minutes_now(online, at) - online.duty_minutes
     sessions = TutoringSession.objects.filter(teacher=teacher)
     ended = sessions.filter(ended_at__isnull=False).only("started_at", "ended_at")
     ratings = sessions.aggregate(average=Avg("rating"), count=Count("rating"))
     return TeacherRecord(
-        duty_minutes=shifts["minutes"] or 0,
-        shifts=shifts["count"],
+        duty_minutes=minutes,
+        shifts=served.count(),
+        upcoming=all_shifts.filter(clocked_in_at__isnull=True, day__gte=timeutil.today(at)).count(),
         sessions=sessions.count(),
-        tutoring_minutes=sum(session.minutes for session in ended),
+        tutoring_minutes=minutes_rounded(sum(session.seconds for session in ended)),
         rating_average=(round(ratings["average"], 2) if ratings["average"] is not None else None),
         rating_count=ratings["count"],
         written_answers=Question.objects.filter(answered_by=teacher).count(),

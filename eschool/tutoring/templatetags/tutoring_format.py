@@ -33,3 +33,11 @@ def waits_summary(median: dt.timedelta | None, p90: dt.timedelta | None, matched
             "matched": conditional_escape(matched_text),
         }
     )
+
+
+@register.filter
+def duration(seconds) -> str:
+    """Seconds as m:ss (1:32), the same in every language: a short session shows its real
+    length instead of 0 minutes."""
+    seconds = max(0, int(seconds or 0))
+    return f"{seconds // 60}:{seconds % 60:02d}"

@@ -517,6 +517,29 @@ def test_records_own_and_admin_only(clock, client, teachers, district_admin, sch
     assert response.context["record"].shifts == 1
 
 
+def test_the_record_page_shows_session_lengths_and_upcoming_shifts_apart(
+    clock, client, teachers, student
+):
+    session = TutoringSession.objects.create(
+        teacher=teachers[0].teacher,
+        student=student,
+        started_at=shanghai(MONDAY, "19:40"),
+        ended_at=shanghai(MONDAY, "19:41") + dt.timedelta(seconds=32),
+    )
+    on_duty(teachers[0], day=TUESDAY)
+    client.cookies["django_language"] = "en"
+    client.force_login(teachers[0])
+    page = client.get(reverse("tutoring:my_record")).content.decode()
+    assert '<td class="duration">1:32</td>' in page
+    assert '<dd class="shifts">1</dd>' in page
+    assert '<dd class="upcoming">1</dd>' in page
+    # Online since 19:31, now 19:45: 14 minutes so far.
+    assert '<dd class="duty-minutes">14</dd>' in page
+    assert '<td class="shift-minutes">14 <span class="badge">online now</span></td>' in page
+    assert f"{TUESDAY:%Y-%m-%d} Tuesday · Mathematics · " in page
+    assert session.minutes == 2
+
+
 def history_text(client) -> str:
     html = client.get(reverse("tutoring:history")).content.decode()
     main = html[html.index("<h1>") : html.index("</main>")]

@@ -233,6 +233,32 @@ def test_a_teachers_record(clock, student, school_a):
     assert (record.shifts, record.duty_minutes) == (1, 119)  # online 19:31–21:30
 
 
+def test_a_record_counts_shifts_served_tonights_time_online_and_short_sessions(
+    clock, student, school_a
+):
+    user = make_teacher("T7401", "记录", school=school_a)
+    tonight = on_duty(user, online_at=shanghai(MONDAY, "19:30"))
+    on_duty(user, day=TUESDAY)  # signed up, not served yet
+    on_duty(user, day=MONDAY - dt.timedelta(days=1))  # never went online: not served
+    question = asking.question_ask(
+        asker=student, subject=maths(), grade=Grade.objects.get(level=7), text="?"
+    )
+    session = matching.offer_accept(actor=user, question=question)
+    clock.advance(seconds=90)
+    matching.session_end(actor=user, session=session)
+    clock.at("19:59")
+    record = teacher_record(user.teacher)
+    assert (record.shifts, record.upcoming) == (1, 1)
+    # Online since 19:30 and still online: 29 minutes so far, not 0 until going offline.
+    assert record.duty_minutes == 29
+    assert Shift.objects.get(pk=tonight.pk).duty_minutes == 0
+    # A 1½-minute session is 2 minutes to the nearest minute, not 0.
+    assert record.tutoring_minutes == 2
+    assert TutoringSession.objects.get(pk=session.pk).minutes == 2
+    shifts.shift_clock_out(actor=user, shift=tonight)
+    assert teacher_record(user.teacher).duty_minutes == 29
+
+
 def test_live_board_states_and_wait_percentiles(clock, teachers, student, school_a):
     from .conftest import make_asker
 

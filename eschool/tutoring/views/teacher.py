@@ -304,14 +304,21 @@ def record(request, pk: int | None = None):
         .select_related("student", "question__subject")
         .order_by("-started_at")[:50]
     )
-    shifts_done = Shift.objects.filter(teacher=teacher).order_by("-day")[:30]
+    at = timeutil.now()
+    served = list(
+        Shift.objects.filter(teacher=teacher, day__lte=timeutil.today(at)).order_by("-day")[:30]
+    )
+    for shift in served:
+        shift.minutes_now = selectors.duty_minutes_now(shift, at)
+    upcoming = Shift.objects.filter(teacher=teacher, day__gt=timeutil.today(at)).order_by("day")
     return render(
         request,
         "tutoring/record.html",
         {
             "teacher": teacher,
-            "record": selectors.teacher_record(teacher),
+            "record": selectors.teacher_record(teacher, at),
             "sessions": sessions,
-            "shifts": shifts_done,
+            "shifts": served,
+            "upcoming": upcoming.select_related("band").prefetch_related("subjects")[:30],
         },
     )
