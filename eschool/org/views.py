@@ -25,6 +25,7 @@ from eschool.org.importing.export import (
     write_csv,
     write_xlsx,
 )
+from eschool.org.importing.framework import FILE_KIND_NAMES, RECORD_KIND_NAMES, count_summary
 from eschool.org.importing.reader import SUPPORTED_SUFFIXES
 
 SESSION_KEY = "org_imports"
@@ -32,22 +33,6 @@ SESSION_KEY = "org_imports"
 # Back and 导入 again says so instead of a 404. The latest few are enough.
 DONE_KEY = "org_imports_done"
 DONE_KEPT = 20
-RECORD_KIND_NAMES = {
-    "schools": gettext_lazy("Schools"),
-    "regions": gettext_lazy("Regions"),
-    "teachers": gettext_lazy("Teachers"),
-    "students": gettext_lazy("Students"),
-    "parents": gettext_lazy("Parents"),
-    "guardianships": gettext_lazy("Parent–child links"),
-    "homerooms": gettext_lazy("Classes"),
-    "sessions": gettext_lazy("Sessions"),
-}
-KIND_NAMES = {
-    "schools": gettext_lazy("Schools"),
-    "teachers": gettext_lazy("Teachers"),
-    "students": gettext_lazy("Students and parents"),
-    "timetable": gettext_lazy("Timetable"),
-}
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -84,7 +69,7 @@ class UploadForm(forms.Form):
 
 
 def _kind_links(user):
-    return [(kind, KIND_NAMES[kind]) for kind in selectors.import_kinds_for(user=user)]
+    return [(kind, FILE_KIND_NAMES[kind]) for kind in selectors.import_kinds_for(user=user)]
 
 
 @manager_required
@@ -106,7 +91,7 @@ def import_upload(request):
             "form": form,
             "import_kinds": _kind_links(request.user),
             "export_kinds": [
-                (k, KIND_NAMES[k]) for k in selectors.export_kinds_for(user=request.user)
+                (k, FILE_KIND_NAMES[k]) for k in selectors.export_kinds_for(user=request.user)
             ],
         },
     )
@@ -168,7 +153,7 @@ def _render_preview(request, token, name, result, status=200):
             "token": token,
             "file_name": name,
             "result": result,
-            "kind_name": KIND_NAMES.get(result.kind, ""),
+            "kind_name": FILE_KIND_NAMES.get(result.kind, ""),
             "count_rows": _count_rows(result),
             "nothing_to_do": result.ok
             and not any(states["new"] or states["changed"] for states in result.counts.values()),
@@ -207,9 +192,7 @@ def import_commit(request, token):
     request.session[DONE_KEY] = dict(list(done.items())[-DONE_KEPT:])
     # Translated: Chinese joins the parts with a full-width semicolon.
     summary = _("; ").join(
-        _("%(records)s: %(new)s new, %(changed)s changed, %(unchanged)s unchanged")
-        % {"records": records, "new": new, "changed": changed, "unchanged": unchanged}
-        for records, new, changed, unchanged in _count_rows(result)
+        count_summary(record_kind, states) for record_kind, states in result.counts.items()
     )
     messages.success(
         request, _("Imported %(name)s. %(summary)s") % {"name": name, "summary": summary}
@@ -256,7 +239,7 @@ def exports(request):
         {
             "import_kinds": _kind_links(request.user),
             "export_kinds": [
-                (k, KIND_NAMES[k]) for k in selectors.export_kinds_for(user=request.user)
+                (k, FILE_KIND_NAMES[k]) for k in selectors.export_kinds_for(user=request.user)
             ],
         },
     )

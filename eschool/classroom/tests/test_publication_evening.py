@@ -149,7 +149,13 @@ def test_the_cached_pages_follow_an_early_publication(client, clock, make_sessio
     assert client.get("/api/v1/timetable/2026-12-08").json()["sessions"][0]["title"] == "明天的课"
 
 
-def test_the_command_publishes_tomorrow_by_default(db, clock):
+@pytest.fixture
+def site_in_english(settings):
+    # publish_timetable speaks the site's default language; these tests read English.
+    settings.LANGUAGE_CODE = "en"
+
+
+def test_the_command_publishes_tomorrow_by_default(db, clock, site_in_english):
     out = io.StringIO()
     call_command("publish_timetable", stdout=out)
     assert out.getvalue() == "Published the timetable of 2026-12-08.\n"
@@ -161,7 +167,7 @@ def test_the_command_publishes_tomorrow_by_default(db, clock):
     assert DayPublication.objects.count() == 1
 
 
-def test_the_command_takes_a_date(db, clock):
+def test_the_command_takes_a_date(db, clock, site_in_english):
     out = io.StringIO()
     call_command("publish_timetable", "--date", "2026-12-20", stdout=out)
     assert out.getvalue() == "Published the timetable of 2026-12-20.\n"
@@ -169,7 +175,7 @@ def test_the_command_takes_a_date(db, clock):
     assert timeutil.local(DayPublication.objects.get().published_at) == shanghai(TODAY, "10:00")
 
 
-def test_the_command_refuses_a_bad_date(db, clock):
+def test_the_command_refuses_a_bad_date(db, clock, site_in_english):
     from django.core.management.base import CommandError
 
     with pytest.raises(CommandError, match="Not a date between 2000 and 2100: '2026-02-30'"):

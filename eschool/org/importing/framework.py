@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from django.db import IntegrityError, transaction
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from eschool.org.cleaning import CleaningError
 
@@ -253,6 +254,24 @@ KIND_NAMES = {
     "students": lambda: _("students"),
     "timetable": lambda: _("timetable"),
 }
+# What a kind of file is called as a heading (pages, the commands' first line).
+FILE_KIND_NAMES = {
+    "schools": gettext_lazy("Schools"),
+    "teachers": gettext_lazy("Teachers"),
+    "students": gettext_lazy("Students and parents"),
+    "timetable": gettext_lazy("Timetable"),
+}
+# The records a file's counts are about (Spec.record_kinds).
+RECORD_KIND_NAMES = {
+    "schools": gettext_lazy("Schools"),
+    "regions": gettext_lazy("Regions"),
+    "teachers": gettext_lazy("Teachers"),
+    "students": gettext_lazy("Students"),
+    "parents": gettext_lazy("Parents"),
+    "guardianships": gettext_lazy("Parent–child links"),
+    "homerooms": gettext_lazy("Classes"),
+    "sessions": gettext_lazy("Sessions"),
+}
 
 
 def import_file(
@@ -375,11 +394,12 @@ def chunked(items: list, size: int = CHUNK):
         yield items[start : start + size]
 
 
-COUNT_STATES = {
-    "new": lambda: _("new"),
-    "changed": lambda: _("changed"),
-    "unchanged": lambda: _("unchanged"),
-}
+def count_summary(record_kind: str, states: dict[str, int]) -> str:
+    """One kind of record's counts as a sentence: 'Students: 5 new, 0 changed, 0 unchanged'."""
+    return _("%(records)s: %(new)s new, %(changed)s changed, %(unchanged)s unchanged") % {
+        "records": RECORD_KIND_NAMES.get(record_kind, record_kind),
+        **states,
+    }
 
 
 def result_lines(result: ImportResult) -> list[str]:
@@ -398,8 +418,4 @@ def result_lines(result: ImportResult) -> list[str]:
                 )
             )
         return lines
-    lines = []
-    for record_kind, states in result.counts.items():
-        parts = ", ".join(f"{COUNT_STATES[state]()} {number}" for state, number in states.items())
-        lines.append(f"{record_kind}: {parts}")
-    return lines
+    return [count_summary(record_kind, states) for record_kind, states in result.counts.items()]

@@ -2,12 +2,19 @@ import io
 
 import pytest
 from django.core.management import call_command
+from django.utils import translation
 
 from eschool.accounts.models import Student
 from eschool.classroom.models import Session
 from eschool.org.models import School
 
 from .conftest import case_path
+
+
+@pytest.fixture(autouse=True)
+def _site_in_english(settings):
+    # The commands speak the site's default language; these tests read English.
+    settings.LANGUAGE_CODE = "en"
 
 
 def run(*args):
@@ -25,9 +32,9 @@ def test_import_people_prints_counts_and_exits_0(db):
 
     assert code == 0
     assert out.splitlines() == [
-        "schools: 5 rows",
-        "schools: new 5, changed 0, unchanged 0",
-        "regions: new 1, changed 0, unchanged 1",
+        "Schools: 5 rows",
+        "Schools: 5 new, 0 changed, 0 unchanged",
+        "Regions: 1 new, 0 changed, 1 unchanged",
     ]
     assert School.objects.count() == 5
 
@@ -36,7 +43,7 @@ def test_import_people_dry_run_writes_nothing(db):
     code, out, _err = run("import_people", str(case_path("schools_gbk.csv")), "--dry-run")
 
     assert code == 0
-    assert out.splitlines()[0] == "schools: 5 rows (dry run)"
+    assert out.splitlines()[0] == "Schools: 5 rows (dry run: nothing was saved)"
     assert School.objects.count() == 0
 
 
@@ -67,7 +74,7 @@ def test_import_timetable_exits_0_with_counts(teachers_loaded, dry_run):
     code, out, _err = run(*args)
 
     assert code == 0
-    assert out.splitlines()[1] == "sessions: new 5, changed 0, unchanged 0"
+    assert out.splitlines()[1] == "Sessions: 5 new, 0 changed, 0 unchanged"
     assert Session.objects.count() == (0 if dry_run else 5)
 
 
@@ -80,3 +87,19 @@ def test_import_timetable_without_the_teachers_exits_1(schools_loaded):
         err.splitlines()[1] == "row 2\t授课教师工号\tT0001\tNo teacher has the staff number T0001."
     )
     assert Session.objects.count() == 0
+
+
+def test_the_commands_speak_the_sites_language_whatever_is_active(settings, schools_loaded):
+    # Chinese, the default: even when the caller has English active (as these tests do).
+    settings.LANGUAGE_CODE = "zh-hans"
+    with translation.override("en"):
+        code, out, _err = run("import_people", str(case_path("schools_gbk.csv")), "--dry-run")
+        failed, _out, err = run("import_people", str(case_path("students_missing_name.csv")))
+
+    assert code == 0
+    assert out.splitlines()[1:] == ["学校：新增 0，变更 0，不变 5", "地区：新增 0，变更 0，不变 2"]
+    assert failed == 1
+    assert err.splitlines() == [
+        "未导入任何数据：发现 1 个问题。",
+        "第 4 行\t姓名\t\t姓名不能为空。",
+    ]

@@ -1,9 +1,11 @@
-from django.core.management.base import BaseCommand
+from django.utils.translation import ngettext
 
+from eschool.core.commands import SiteLanguageCommand
 from eschool.org.importing import import_file, result_lines
+from eschool.org.importing.framework import FILE_KIND_NAMES
 
 
-class Command(BaseCommand):
+class Command(SiteLanguageCommand):
     help = (
         "Import schools, teachers or students with their parents from an .xlsx or .csv file "
         "(the kind is told by the headers). All or nothing: exit 1 with the row report."
@@ -24,8 +26,15 @@ class Command(BaseCommand):
             for line in result_lines(result):
                 self.stderr.write(line)
             raise SystemExit(1)
-        self.stdout.write(
-            f"{result.kind}: {result.rows} rows" + (" (dry run)" if options["dry_run"] else "")
-        )
+        params = {"kind": FILE_KIND_NAMES[result.kind], "rows": result.rows}
+        if options["dry_run"]:
+            first = ngettext(
+                "%(kind)s: %(rows)s row (dry run: nothing was saved)",
+                "%(kind)s: %(rows)s rows (dry run: nothing was saved)",
+                result.rows,
+            )
+        else:
+            first = ngettext("%(kind)s: %(rows)s row", "%(kind)s: %(rows)s rows", result.rows)
+        self.stdout.write(first % params)
         for line in result_lines(result):
             self.stdout.write(line)
