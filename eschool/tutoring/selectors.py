@@ -13,6 +13,7 @@ from eschool.core import timeutil
 from eschool.org.models import Subject
 from eschool.tutoring.models import (
     GradeBand,
+    Offer,
     Question,
     QuestionPhoto,
     Shift,
@@ -269,6 +270,9 @@ class WaitInfo:
     place: int | None
     estimate: dt.timedelta | None
     teachers: int
+    # A teacher was offered the question and could not take it (declined, let it pass or
+    # went offline); it waits for another.
+    passed_on: bool = False
 
     @property
     def estimate_minutes(self) -> int | None:
@@ -284,7 +288,21 @@ def wait_info(question: Question, at: dt.datetime | None = None) -> WaitInfo:
     if place is None:
         return WaitInfo(None, None, teachers)
     waits = recent_waits(at, subject_id=question.subject_id) or recent_waits(at)
-    return WaitInfo(place, estimate_wait(place, waits, teachers) if teachers else None, teachers)
+    return WaitInfo(
+        place,
+        estimate_wait(place, waits, teachers) if teachers else None,
+        teachers,
+        passed_on=question.status == Question.Status.WAITING and _last_offer_passed(question),
+    )
+
+
+def _last_offer_passed(question: Question) -> bool:
+    last = Offer.objects.filter(question=question).order_by("-offered_at", "-pk").first()
+    return last is not None and last.outcome in (
+        Offer.Outcome.DECLINED,
+        Offer.Outcome.EXPIRED,
+        Offer.Outcome.WITHDRAWN,
+    )
 
 
 # Coverage -------------------------------------------------------------------------

@@ -316,8 +316,11 @@ def question_take(*, actor, question: Question) -> TutoringSession:
     return session
 
 
-def offer_decline(*, actor, question: Question) -> None:
-    """The teacher declines the offer; the question goes to the next qualified teacher."""
+def offer_decline(*, actor, question: Question) -> str | None:
+    """The teacher declines the offer; the question goes to the next qualified teacher who
+    is free, or waits for one. Returns the question's status after that ("offered": another
+    teacher has it now, "waiting": nobody free covers it), None when the offer was no longer
+    the teacher's, so that what the teacher is told is true."""
     teacher = _teacher_required(actor)
     at = timeutil.now()
     with transaction.atomic():
@@ -328,8 +331,10 @@ def offer_decline(*, actor, question: Question) -> None:
             Offer.objects.filter(
                 question=question, teacher=teacher, outcome=Offer.Outcome.PENDING
             ).update(outcome=Offer.Outcome.DECLINED, decided_at=at)
-    if back:
-        dispatch_after()
+    if not back:
+        return None
+    dispatch_after()
+    return Question.objects.filter(pk=question.pk).values_list("status", flat=True).first()
 
 
 # Sessions -------------------------------------------------------------------------

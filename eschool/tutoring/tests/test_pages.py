@@ -127,6 +127,34 @@ def test_the_status_shows_place_and_redirects_to_the_room_once_accepted(
     assert status["HX-Redirect"] == reverse("tutoring:room", args=[session.pk])
 
 
+def test_declining_says_truly_where_the_question_goes_and_the_student_is_told(
+    clock, client, student, teachers
+):
+    from django.contrib.messages import get_messages
+
+    question = ask(student)
+    client.cookies["django_language"] = "en"
+    told = []
+    for teacher in teachers:
+        assert Question.objects.get(pk=question.pk).offered_to == teacher.teacher
+        client.force_login(teacher)
+        response = client.post(reverse("tutoring:offer_action", args=[question.pk, "decline"]))
+        told.append([str(message) for message in get_messages(response.wsgi_request)][-1])
+    assert told == [
+        "The question is offered to another teacher.",
+        "The question is offered to another teacher.",
+        # 甲 declined it less than 5 minutes ago and nobody else is free.
+        "No other teacher for it is free now: it waits for the next free teacher.",
+    ]
+    assert Question.objects.get(pk=question.pk).status == "waiting"
+    client.force_login(student)
+    page = client.get(reverse("tutoring:question_status", args=[question.pk])).content.decode()
+    assert (
+        '<p class="passed-on" role="status">The teacher could not take your question; '
+        "it is waiting for another teacher.</p>"
+    ) in page
+
+
 def test_a_student_is_told_when_no_teacher_is_online(clock, client, student):
     question = ask(student)
     client.force_login(student)

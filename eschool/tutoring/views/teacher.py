@@ -142,8 +142,16 @@ def offer_action(request, pk: int, action: str):
             request=request,
         )
     elif action == "decline":
-        matching.offer_decline(actor=request.user, question=question)
-        messages.info(request, _("The question goes to another teacher."))
+        status = matching.offer_decline(actor=request.user, question=question)
+        if status == Question.Status.OFFERED:
+            messages.info(request, _("The question is offered to another teacher."))
+        elif status == Question.Status.WAITING:
+            messages.info(
+                request,
+                _("No other teacher for it is free now: it waits for the next free teacher."),
+            )
+        else:
+            messages.info(request, _("This question is no longer offered to you."))
         return redirect("tutoring:duty")
     else:
         raise Http404
