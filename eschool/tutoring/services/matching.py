@@ -27,7 +27,8 @@ from django.utils.translation import gettext_noop
 
 from eschool.accounts.models import Teacher
 from eschool.core import timeutil
-from eschool.homeschool.services import notification_send
+from eschool.homeschool.models import Notification
+from eschool.homeschool.services import notification_send, notifications_mark_read
 from eschool.tutoring.models import Offer, Question, Shift, TutoringSession
 from eschool.tutoring.selectors import (
     is_tutoring_admin,
@@ -424,6 +425,11 @@ def session_rate(*, actor, session: TutoringSession, rating: int, comment: str =
     )
     if not rated:
         raise ValidationError(_("You already rated this session."))
+    # The request to rate is done with: it no longer waits among the unread.
+    notifications_mark_read(
+        user=actor,
+        ids=Notification.objects.filter(user=actor, key=f"tutoring:rate:{session.pk}").values("pk"),
+    )
     session.refresh_from_db()
     return session
 

@@ -146,6 +146,17 @@ def test_the_student_rates_the_ended_session(client, student, teacher, tutoring_
     assert (tutoring_session.rating, tutoring_session.comment) == (5, "讲得很清楚")
 
 
+def test_rating_marks_the_request_to_rate_read(client, student, teacher, tutoring_session):
+    from eschool.homeschool.models import Notification
+
+    room.room_end(actor=teacher, session=tutoring_session)
+    key = f"tutoring:rate:{tutoring_session.pk}"
+    assert Notification.objects.get(user=student, key=key).read_at is None
+    client.force_login(student)
+    client.post(reverse("tutoring:room_rate", args=[tutoring_session.pk]), {"rating": "4"})
+    assert Notification.objects.get(user=student, key=key).read_at is not None
+
+
 def test_the_teacher_may_not_rate_the_session(client, teacher, tutoring_session):
     room.room_end(actor=teacher, session=tutoring_session)
     client.force_login(teacher)
