@@ -63,6 +63,10 @@ def test_an_uploaded_lesson_becomes_a_replay_that_plays(
     assert page.locator("#upload-bar").evaluate("bar => bar.value") == 100
     assert page.locator("#packaging-bar").evaluate("bar => bar.value") == 100
     expect(page.locator(".packaging-status")).to_have_text(in_chinese("The replay is ready."))
+    # The recordings table is refreshed without a reload: the upload, marked as the replay.
+    expect(page.locator("#session-recordings tr.current-replay td").first).to_have_text(
+        "第三课.mp4"
+    )
     assert_fits_a_phone(page)
     # Nothing left in this browser to resume.
     assert (
@@ -146,3 +150,32 @@ def test_a_reloaded_page_continues_the_upload_where_the_server_stopped(
     recording = Recording.objects.get(session=session)
     assert recording.status == Recording.Status.READY
     assert recording.duration_seconds == pytest.approx(6, abs=0.2)
+
+
+def test_a_file_that_is_not_a_video_is_refused_without_a_finished_progress_line(
+    phone_page, live_server, teacher, session, media_root, tmp_path
+):
+    import os
+    import re
+
+    broken = tmp_path / "broken.mp4"
+    broken.write_bytes(os.urandom(20 * 1024))
+    page = phone_page
+    log_in(page, live_server.url, teacher.username)
+    page.goto(f"{live_server.url}/live/sessions/{session.pk}/upload/")
+    # Every text the progress line shows, to read it after the refusal replaced it.
+    page.evaluate(
+        """() => { const line = document.querySelector('.upload-status'); window.shown = [];
+        new MutationObserver(() => window.shown.push(line.textContent))
+          .observe(line, {childList: true, characterData: true, subtree: true}); }"""
+    )
+    page.get_by_label(in_chinese("Video file")).set_input_files(str(broken))
+    page.get_by_role("button", name=in_chinese("Upload"), exact=True).click()
+    expect(page.locator(".upload-error")).to_have_text(
+        in_chinese("This file is not a video we can read.")
+    )
+    expect(page.locator(".upload-progress")).to_be_hidden()
+    shown = page.evaluate("window.shown")
+    assert shown and all("0.0 MB" not in text for text in shown), shown
+    assert re.search(r"· 20 KB \S+ 20 KB", shown[-1]), shown
+    assert not Recording.objects.filter(session=session, status=Recording.Status.READY).exists()

@@ -36,6 +36,10 @@ class Recording(models.Model):
     # Relative to MEDIA_ROOT, e.g. replays/<session>/<recording>-<random>/master.m3u8.
     hls_path = models.CharField(_("playlist path"), max_length=255, blank=True)
     duration_seconds = models.FloatField(_("duration (seconds)"), null=True, blank=True)
+    # When it became the session's replay: a finished upload or broadcast, or the teacher
+    # choosing it on the upload page. The replay is the ready recording with the latest such
+    # moment (rows from before this field count from created_at); the others are kept.
+    replay_since = models.DateTimeField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 

@@ -6,11 +6,19 @@ from eschool.classroom.models import Session
 from eschool.live.models import Recording
 
 
+def _replay_since():
+    from django.db.models.functions import Coalesce
+
+    return Coalesce("replay_since", "created_at")
+
+
 def replay_of(session: Session) -> Recording | None:
-    """The session's latest ready recording (one query), or None."""
+    """The session's replay (one query), or None: of its ready recordings the one that became
+    the replay last (finished, or chosen by the teacher on the upload page)."""
     return (
         Recording.objects.filter(session=session, status=Recording.Status.READY)
-        .order_by("-created_at", "-pk")
+        .annotate(since=_replay_since())
+        .order_by("-since", "-pk")
         .first()
     )
 
@@ -45,7 +53,7 @@ def public_playlist_paths(sessions, *, at=None) -> dict[int, str]:
 
 def playlist_paths_of(session_ids) -> dict[int, str]:
     """Each session's playlist, relative to MEDIA_ROOT: the live one while it is live (from its
-    first segment), else its latest ready replay; sessions with neither are left out. One query for any number.
+    first segment), else its replay (as replay_of chooses); sessions with neither are left out. One query for any number.
     """
     from django.db.models import IntegerField, Value
 
@@ -58,7 +66,8 @@ def playlist_paths_of(session_ids) -> dict[int, str]:
         Recording.objects.filter(session_id__in=session_ids, status=Recording.Status.READY)
         .exclude(hls_path="")
         .annotate(live=Value(0, output_field=IntegerField()))
-        .values_list("session_id", "hls_path", "live", "created_at", "pk")
+        .annotate(since=_replay_since())
+        .values_list("session_id", "hls_path", "live", "since", "pk")
         .order_by()  # no ORDER BY inside a UNION
     )
     live = (
@@ -75,7 +84,7 @@ def playlist_paths_of(session_ids) -> dict[int, str]:
     )
     best: dict[int, tuple] = {}
     for session_id, path, is_live, moment, pk in replays.union(live, all=True):
-        # Live first; among replays the latest (as replay_of chooses).
+        # Live first; among replays the one that became the replay last (as replay_of).
         rank = (is_live, moment is not None, moment or 0, pk)
         if session_id not in best or rank > best[session_id][0]:
             best[session_id] = (rank, path)

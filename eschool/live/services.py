@@ -154,6 +154,7 @@ def recording_package(*, recording_id: int, attempt: int | None = None) -> Recor
         recording.status = Recording.Status.READY
         recording.progress = 1.0
         recording.hls_path = master.relative_to(Path(settings.MEDIA_ROOT)).as_posix()
+        recording.replay_since = timeutil.now()  # what the upload page told the teacher
     finally:
         source.unlink(missing_ok=True)
     _save_outcome(recording)
@@ -209,9 +210,22 @@ def _save_outcome(recording: Recording) -> None:
             "duration_seconds",
             "hls_path",
             "upload_path",
+            "replay_since",
             "updated_at",
         ]
     )
+
+
+def recording_make_replay(*, actor, recording: Recording) -> Recording:
+    """The teacher chooses which of the session's ready recordings students see as its replay
+    (an upload, or back to the recorded broadcast with its chat); the others are kept."""
+    if not user_manages_recordings(actor, recording.session):
+        raise PermissionDenied
+    if recording.status != Recording.Status.READY:
+        raise ValidationError(_("Only a ready recording can be the replay."))
+    recording.replay_since = timeutil.now()
+    recording.save(update_fields=["replay_since", "updated_at"])
+    return recording
 
 
 # --------------------------------------------------------------------------- chunked uploads
@@ -455,6 +469,8 @@ def broadcast_end(*, broadcast: Broadcast) -> Recording | None:
             recording.error = ""
             recording.hls_path = broadcast.hls_path
             recording.duration_seconds = round(playlist.duration, 3)
+            if broadcast.status != Broadcast.Status.ENDED:  # not again when called again
+                recording.replay_since = moment
             recording.save()
             broadcast.recording = recording
         if broadcast.status != Broadcast.Status.ENDED:

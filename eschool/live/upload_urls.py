@@ -16,6 +16,11 @@ urlpatterns = [
         name="progress",
     ),
     path(
+        "live/recordings/<int:pk>/replay/",
+        upload_views.make_replay,
+        name="make_replay",
+    ),
+    path(
         "live/recordings/<int:recording_pk>/chapters/",
         replay_views.chapter_add,
         name="chapter_add",

@@ -7,7 +7,7 @@ import json
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -16,7 +16,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from eschool.classroom.models import Session
-from eschool.live import chunked, services
+from eschool.live import chunked, selectors, services
 from eschool.live.models import Recording
 
 CHUNK_BYTES = 8 * 1024 * 1024  # what the page sends at a time
@@ -79,6 +79,7 @@ def upload_page(request, pk: int):
         {
             "session": session,
             "recordings": recordings,
+            "replay": selectors.replay_of(session),
             "max_bytes": settings.ESCHOOL_MAX_VIDEO_BYTES,
             "chunk_bytes": CHUNK_BYTES,
             "suffixes": ",".join(chunked.VIDEO_SUFFIXES),
@@ -150,3 +151,23 @@ def recording_progress(request, pk: int):
     if not services.user_manages_recordings(request.user, recording.session):
         raise PermissionDenied
     return _json(_progress_json(recording))
+
+
+@login_required
+@require_POST
+def make_replay(request, pk: int):
+    """The 本课的录像 table's "make this the replay": students see this recording next."""
+    recording = Recording.objects.select_related("session").filter(pk=pk).first()
+    if recording is None:
+        raise Http404(_("No such recording."))
+    try:
+        services.recording_make_replay(actor=request.user, recording=recording)
+    except ValidationError as refusal:
+        messages.error(request, refusal.messages[0])
+    else:
+        messages.success(
+            request,
+            _("Students now see %(recording)s as this session's replay.")
+            % {"recording": recording.source_name or recording.get_kind_display()},
+        )
+    return redirect("replays:upload", pk=recording.session_id)

@@ -39,10 +39,16 @@
   function recalled(file) {
     try { return JSON.parse(localStorage.getItem(keyOf(file)) || "null"); } catch (e) { return null; }
   }
-  function megabytes(bytes) { return (bytes / 1048576).toFixed(bytes < 10485760 ? 1 : 0) + " MB"; }
+  // Under a megabyte in KB: a 20 KB file is not "0.0 MB of 0.0 MB".
+  function megabytes(bytes) {
+    if (bytes < 1048576) { return Math.max(bytes ? 1 : 0, Math.round(bytes / 1024)) + " KB"; }
+    return (bytes / 1048576).toFixed(bytes < 10485760 ? 1 : 0) + " MB";
+  }
   function showError(message) {
     errorLine.textContent = message;
     errorLine.hidden = false;
+    // A refused file: "100 %" above the refusal would say it went through.
+    uploadBox.hidden = true;
     running = false;
     submit.disabled = false;
     pauseButton.hidden = true;
@@ -76,7 +82,7 @@
       xhr.addEventListener("load", function () {
         var data = {};
         try { data = JSON.parse(xhr.responseText || "{}"); } catch (e) { data = {}; }
-        resolve({ status: xhr.status, data: data });
+        resolve({ status: xhr.status, data: data, text: xhr.responseText });
       });
       xhr.addEventListener("error", function () { reject(new Error("network")); });
       xhr.addEventListener("timeout", function () { reject(new Error("network")); });
@@ -175,7 +181,7 @@
         done.hidden = false;
         running = false;
         submit.disabled = false;
-        return;
+        return refreshRecordings();
       }
       if (data.status === "failed") {
         packBox.hidden = true;
@@ -186,6 +192,20 @@
     }, function () {
       return wait(3000).then(function () { return poll(url); });
     });
+  }
+
+  // The 本课的录像 table as the server has it now (the new upload, which one is the replay).
+  function refreshRecordings() {
+    var section = document.getElementById("session-recordings");
+    if (!section || !window.DOMParser) { return; }
+    return request("GET", window.location.pathname).then(function (answer) {
+      var page = new DOMParser().parseFromString(answer.text, "text/html");
+      var fresh = page.getElementById("session-recordings");
+      if (answer.status === 200 && fresh) { section.innerHTML = fresh.innerHTML; }
+      var notice = page.getElementById("replay-notice");
+      var current = document.getElementById("replay-notice");
+      if (notice && current) { current.textContent = notice.textContent; }
+    }, function () { /* the table stays as it was; a reload shows it */ });
   }
 
   function run(file) {

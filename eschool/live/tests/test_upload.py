@@ -372,3 +372,59 @@ def test_a_720p_mov_becomes_a_master_playlist_with_720p_and_360p(
             pictures += len(frames) / 25
         assert pictures == pytest.approx(2.0, abs=0.001)  # all 50 pictures, none twice
         assert sound == pytest.approx(2.0, abs=0.05)
+
+
+def test_an_upload_over_a_live_replay_is_announced_and_the_teacher_may_switch_back(
+    client, folders, session, teacher, student, clip, django_capture_on_commit_callbacks
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from eschool.live import selectors
+
+    live = Recording.objects.create(
+        session=session,
+        kind=Recording.Kind.LIVE,
+        status=Recording.Status.READY,
+        hls_path=f"live/{session.pk}-0123456789abcdef/index.m3u8",
+        duration_seconds=170.4,
+    )
+    client.force_login(teacher)
+    english(client)
+    page = client.get(reverse("replays:upload", args=[session.pk])).content.decode()
+    # Told before choosing a file: what the upload does to the replay students see.
+    assert (
+        "This session already has a replay (Recorded broadcast). Once ready, your upload "
+        "becomes the replay students see; Recorded broadcast is kept, and you can switch back "
+        "under “Recordings of this session”."
+    ) in page
+
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+            reverse("replays:upload", args=[session.pk]),
+            {"file": SimpleUploadedFile("l.mp4", clip)},
+        )
+    uploaded = Recording.objects.get(source_name="l.mp4")
+    assert uploaded.status == Recording.Status.READY
+    assert selectors.replay_of(session) == uploaded  # as announced
+    assert Recording.objects.filter(pk=live.pk, status=Recording.Status.READY).exists()  # kept
+    table = client.get(reverse("replays:upload", args=[session.pk])).content.decode()
+    rows = re.findall(r"<tr[^>]*>\s*<td>([^<]+)</td>.*?</tr>", table, re.S)
+    assert rows == ["l.mp4", "Recorded broadcast"]
+    assert re.search(r'class="current-replay">\s*<td>l\.mp4</td>', table)
+    back = reverse("replays:make_replay", args=[live.pk])
+    assert f'action="{back}"' in table
+
+    client.force_login(student)
+    assert client.post(back).status_code == 403
+    assert selectors.replay_of(session) == uploaded
+
+    client.force_login(teacher)
+    english(client)
+    switched = client.post(back, follow=True)
+    assert [str(m) for m in switched.context["messages"]] == [
+        "Students now see Recorded broadcast as this session's replay."
+    ]
+    assert selectors.replay_of(session) == live
+    assert selectors.playlist_paths_of([session.pk]) == {session.pk: live.hls_path}
+    watched = client.get(reverse("classroom:session", args=[session.pk])).content.decode()
+    assert f'data-replay-url="/media/{live.hls_path}"' in watched
