@@ -10,6 +10,7 @@ import datetime as dt
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from eschool.accounts.models import Teacher
@@ -74,7 +75,10 @@ class GradeBand(models.Model):
         ]
 
     def __str__(self):
-        return self.name
+        # The name is Chinese data (初中), like a grade's; English pages show its translation
+        # (the default bands are marked in selectors.DEFAULT_BANDS). A band a district named
+        # itself shows as written.
+        return gettext(self.name)
 
     def covers(self, grade: Grade) -> bool:
         return self.low <= grade.level <= self.high

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from django.db.models import Avg, Count, Exists, OuterRef, Q, Sum
 from django.http import Http404
+from django.utils.translation import gettext_noop
 
 from eschool.accounts.models import Guardianship, Role, Teacher
 from eschool.core import timeutil
@@ -503,8 +504,14 @@ def sessions_of_asker(user_ids) -> list[TutoringSession]:
     )
 
 
-# The bands a district starts with (Chinese data, like grade names).
-DEFAULT_BANDS = [("小学低段", 1, 3), ("小学高段", 4, 6), ("初中", 7, 9), ("高中", 10, 12)]
+# The bands a district starts with: Chinese data, like grade names, marked so that English
+# pages show their translation (GradeBand.__str__).
+DEFAULT_BANDS = [
+    (gettext_noop("小学低段"), 1, 3),
+    (gettext_noop("小学高段"), 4, 6),
+    (gettext_noop("初中"), 7, 9),
+    (gettext_noop("高中"), 10, 12),
+]
 
 
 def grade_bands(*, served_only: bool = True):

@@ -620,3 +620,27 @@ def test_the_board_costs_the_same_with_more_teachers_and_questions(
         return len(captured)
 
     assert queries(2, 0) == queries(5, 10)
+
+
+def test_english_pages_name_grade_bands_through_the_catalogue_and_the_buttons_in_english(
+    clock, client, teacher, district_admin, monkeypatch
+):
+    from django.utils.translation import trans_real
+
+    # The English catalogue's entry for the band (the lead's merge writes the real one).
+    catalogue = trans_real.translation("en")._catalog._catalogs[0]
+    monkeypatch.setitem(catalogue, "初中", "Junior high")
+    on_duty(teacher, online_at=shanghai(MONDAY, "19:31"))
+    client.cookies["django_language"] = "en"
+    client.force_login(teacher)
+    assert '<span class="title">Mathematics · Junior high</span>' in (
+        client.get(reverse("tutoring:shifts")).content.decode()
+    )
+    duty = client.get(reverse("tutoring:duty")).content.decode()
+    assert "<p>Mathematics · Junior high · 19:30–21:30</p>" in duty
+    assert '<button type="submit" class="button secondary">Go offline</button>' in duty
+    assert "下线" not in duty
+    client.force_login(district_admin)
+    settings_page = client.get(reverse("tutoring:settings")).content.decode()
+    assert "Junior high</label>" in settings_page
+    assert "初中" not in settings_page
