@@ -149,6 +149,9 @@
 
   function scrollDown() { log.scrollTop = log.scrollHeight; }
 
+  // "Not sent: why" as the language writes it (Chinese: 未发送：…, a full-width colon).
+  function notSentBecause(reason) { return S.not_sent_because.replace("%(reason)s", reason); }
+
   function systemText(body) {
     if (body.event === "ended") {
       if (body.by === "closing") { return S.ended_at_closing; }
@@ -307,7 +310,7 @@
             failed.classList.add("failed");
             var why = document.createElement("p");
             why.className = "field-error";
-            why.textContent = S.not_sent + ": " + frame.message;
+            why.textContent = notSentBecause(frame.message);
             failed.appendChild(why);
             delete pendingNodes[frame.client_id];
           } else if (frame.message) {
@@ -386,10 +389,10 @@
     xhr.setRequestHeader("X-CSRFToken", config.csrf);
     xhr.addEventListener("load", function () {
       var reply = {};
-      try { reply = JSON.parse(xhr.responseText); } catch (e) { reply = {error: S.not_sent}; }
+      try { reply = JSON.parse(xhr.responseText); } catch (e) { reply = {}; }
       if (xhr.status !== 200 && pendingNodes[clientId]) {
         node.classList.add("failed");
-        node.querySelector(".text").textContent = S.not_sent + ": " + (reply.error || xhr.status);
+        node.querySelector(".text").textContent = reply.error ? notSentBecause(reply.error) : S.not_sent;
         delete pendingNodes[clientId];
       }
     });

@@ -327,3 +327,18 @@ def test_the_transcript_takes_the_same_queries_however_long_the_talk(
 # photos, the messages with their authors, the notification badge (base.html), the question's
 # subject and grade (2).
 QUERIES_FOR_TRANSCRIPT = 10
+
+
+def test_a_refused_message_is_prefixed_in_the_readers_own_words(client, student, tutoring_session):
+    from pathlib import Path
+
+    from django.conf import settings as django_settings
+
+    client.cookies["django_language"] = "en"
+    client.force_login(student)
+    config = _room_config(client.get(reverse("tutoring:room", args=[tutoring_session.pk])))
+    assert config["strings"]["not_sent_because"] == "Not sent: %(reason)s"
+    # The script uses the whole translated sentence, never a colon of its own.
+    script = (Path(django_settings.BASE_DIR) / "static/js/tutoring-room.js").read_text()
+    assert 'S.not_sent_because.replace("%(reason)s", reason)' in script
+    assert '": "' not in script

@@ -49,6 +49,8 @@ def _strings():
         "reconnecting": _("Connection lost. Reconnecting…"),
         "sending": _("Sending…"),
         "not_sent": _("Not sent"),
+        # The prefix of a refusal, with the language's own colon (Chinese: full width).
+        "not_sent_because": _("Not sent: %(reason)s"),
         "typing_student": _("The student is typing…"),
         "typing_teacher": _("The teacher is typing…"),
         "ended": _("The session has ended."),
