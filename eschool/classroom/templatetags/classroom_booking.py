@@ -12,6 +12,7 @@ from django.urls import reverse
 from eschool.classroom.selectors.booking import booking_panel as panel_for
 from eschool.classroom.selectors.booking import may_see_roster
 from eschool.classroom.views.booking import REFUSAL_KEY
+from eschool.core.links import login_url_back_to
 
 register = template.Library()
 
@@ -27,11 +28,10 @@ def booking_panel(context, session):
     if user.is_authenticated:
         # Set by the booking views when they refused (post/redirect/get).
         refusal = request.session.pop(REFUSAL_KEY.format(pk=session.pk), "")
-    login_url = reverse("accounts:login") + "?" + urlencode({"next": request.get_full_path()})
     return {
         "panel": panel,
         "error": refusal,
-        "login_url": login_url,
+        "login_url": login_url_back_to(request),
         "register_url": reverse("accounts:register")
         + "?"
         + urlencode({"next": request.get_full_path()}),
