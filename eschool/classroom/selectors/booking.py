@@ -99,10 +99,14 @@ def booking_panel(*, user, session: Session, at: dt.datetime | None = None) -> B
 class Timetable:
     upcoming: list[Booking]
     past: list[Booking]
+    # Withdrawn sessions that would still be ahead: listed apart, so that nobody
+    # counts on them (the past ones stay under `past`, marked cancelled).
+    cancelled: list[Booking]
 
 
 def timetable_of(*, learner, at: dt.datetime | None = None) -> Timetable:
-    """`learner`'s booked and waitlisted sessions: upcoming (soonest first) and past (latest first).
+    """`learner`'s booked and waitlisted sessions: upcoming (soonest first), past (latest
+    first) and cancelled (upcoming sessions withdrawn by the district, soonest first).
 
     Two queries whatever the number of bookings.
     """
@@ -115,10 +119,14 @@ def timetable_of(*, learner, at: dt.datetime | None = None) -> Timetable:
         .prefetch_related(Prefetch("session__grades", queryset=Grade.objects.order_by("level")))
         .order_by("session__starts_at", "session_id")
     )
-    upcoming = [b for b in bookings if b.session.ends_at > at]
+    ahead = [b for b in bookings if b.session.ends_at > at]
     past = [b for b in bookings if b.session.ends_at <= at]
     past.reverse()
-    return Timetable(upcoming=upcoming, past=past)
+    return Timetable(
+        upcoming=[b for b in ahead if b.session.status != Session.Status.CANCELLED],
+        past=past,
+        cancelled=[b for b in ahead if b.session.status == Session.Status.CANCELLED],
+    )
 
 
 def may_see_roster(user, session: Session) -> bool:

@@ -97,9 +97,61 @@ def test_a_booked_learner_sees_that_a_cancelled_session_voids_the_booking(
 
     html = page(english, session)
 
-    assert "The session is cancelled: your booking no longer stands." in html
+    assert "This session is cancelled: 老师生病" in html
+    assert "Your booking no longer stands; there is nothing to cancel." in html
     assert "You have booked a seat." not in html
     assert "Cancel my booking" not in html
+
+
+def test_a_cancelled_sessions_booking_card_says_cancelled_instead_of_seats(
+    english, clock, seated, student, district_admin
+):
+    from eschool.classroom.services import session_cancel
+
+    session = seated(capacity=40)
+    session_cancel(actor=district_admin, session=session, reason="老师生病")
+    english.force_login(student)
+
+    booking_card = page(english, session).split('id="booking"')[1].split("</section>")[0]
+
+    assert '<span class="badge cancelled">Cancelled</span>This session is cancelled: 老师生病' in (
+        booking_card
+    )
+    assert "seats left" not in booking_card
+    assert "Booking closed" not in booking_card
+    assert "Book a seat" not in booking_card
+
+
+def test_a_cancelled_session_without_a_reason_says_so_plainly(english, clock, seated):
+    session = seated(capacity=40, status=Session.Status.CANCELLED)
+
+    html = page(english, session)
+
+    assert '<span class="badge cancelled">Cancelled</span>This session is cancelled.</p>' in html
+    assert "40 of 40 seats left" not in html
+
+
+def test_cancelling_a_seat_asks_first_that_it_may_go_to_the_next_one_waiting(
+    english, clock, seated, student, stranger
+):
+    session = seated(capacity=1)
+    booking_create(learner=student, session=session)
+    booking_create(learner=stranger, session=session, waitlist=True)
+    cancel_form = f'<form method="post" action="/sessions/{session.pk}/cancel-booking/"'
+
+    english.force_login(student)
+    seat_holder = page(english, session)
+    english.force_login(stranger)
+    waiting = page(english, session)
+
+    assert (
+        f'{cancel_form} data-confirm="Cancel your booking? Your seat may go at once to the next '
+        'person waiting, and you may not get it back.">'
+    ) in seat_holder
+    assert (
+        f'{cancel_form} data-confirm="Leave the waitlist? You lose your place in the queue.">'
+    ) in waiting
+    assert 'src="/static/js/confirm.js"' in seat_holder
 
 
 def test_a_full_session_offers_the_waitlist(english, clock, seated, student, stranger):
@@ -272,6 +324,79 @@ def test_a_parent_sees_their_childs_timetable_only(
     other = english.get(reverse("classroom:child_timetable", args=[stranger.pk]))
     assert other.status_code == 404
     assert english.get("/my/children/999999/timetable/").status_code == 404
+
+
+def test_a_parents_own_bookings_are_headed_apart_from_the_childrens(
+    english, clock, seated, student, parent
+):
+    booking_create(learner=student, session=seated(title="分数的加减"))
+    english.force_login(parent)
+
+    html = english.get(reverse("classroom:my_timetable")).content.decode()
+
+    children = html.index('<h2 id="children-heading">My children\'s timetables</h2>')
+    child_link = html.index(f'href="/my/children/{student.pk}/timetable/"')
+    own = html.index("<h2>My own bookings</h2>")
+    upcoming = html.index("<h3>Upcoming</h3>")
+    empty = html.index("No upcoming bookings. Open the timetable to book a session.")
+    assert children < child_link < own < upcoming < empty
+    assert "Sessions you booked yourself, such as parenting courses." in html
+    # The child's booking is on the child's page, not under the parent's own.
+    assert "分数的加减" not in html
+
+
+def test_a_student_sees_no_parents_headings(english, clock, student):
+    english.force_login(student)
+
+    html = english.get(reverse("classroom:my_timetable")).content.decode()
+
+    assert "<h2>Upcoming</h2>" in html
+    assert "My own bookings" not in html
+
+
+def test_a_cancelled_sessions_booking_is_listed_apart_marked_only_cancelled(
+    english, clock, seated, student, district_admin
+):
+    from eschool.classroom.services import session_cancel
+
+    kept = seated(title="早读", start="12:00", end="12:40")
+    withdrawn = seated(title="分数的加减", start="14:00", end="14:40")
+    booking_create(learner=student, session=kept)
+    booking_create(learner=student, session=withdrawn)
+    session_cancel(actor=district_admin, session=withdrawn, reason="老师生病")
+    english.force_login(student)
+
+    response = english.get(reverse("classroom:my_timetable"))
+
+    timetable = response.context["timetable"]
+    assert [b.session.title for b in timetable.upcoming] == ["早读"]
+    assert [b.session.title for b in timetable.cancelled] == ["分数的加减"]
+    assert timetable.past == []
+    html = response.content.decode()
+    cancelled_part = html.split("<h2>Cancelled sessions</h2>")[1].split("</ul>")[0]
+    assert '<span class="badge cancelled">Cancelled</span>' in cancelled_part
+    assert "badge booked" not in cancelled_part
+    assert '<span class="reason">Reason: 老师生病</span>' in cancelled_part
+    upcoming_part = html.split("<h2>Upcoming</h2>")[1].split("</ul>")[0]
+    assert "早读" in upcoming_part
+    assert "分数的加减" not in upcoming_part
+
+
+def test_my_timetable_reads_in_the_same_queries_with_cancelled_sessions(
+    client, clock, seated, student, district_admin, django_assert_num_queries
+):
+    from eschool.classroom.services import session_cancel
+
+    sessions = [seated(start=start, end=start[:3] + "40") for start in ["12:00", "14:00", "16:00"]]
+    for session in sessions:
+        booking_create(learner=student, session=session)
+    session_cancel(actor=district_admin, session=sessions[2], reason="老师生病")
+    client.force_login(student)
+
+    # session, user, the bookings, their sessions' grades, unread notifications,
+    # is the user a guardian
+    with django_assert_num_queries(6):
+        client.get(reverse("classroom:my_timetable"))
 
 
 def test_a_student_cannot_open_a_childs_timetable(client, clock, student, stranger):
