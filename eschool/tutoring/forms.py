@@ -47,10 +47,21 @@ class AskForm(forms.Form):
         help_text=_("Take a photo of the exercise or choose pictures (PNG, JPEG, GIF, WebP)."),
     )
 
-    def __init__(self, *args, subjects=None, **kwargs):
+    def __init__(self, *args, subjects=None, on_duty=None, on_duty_label="", **kwargs):
+        """`on_duty`: the ids of the subjects a teacher serves for the student's grade that
+        evening; they come first, under `on_duty_label`, and the others under a heading that
+        says they get a written answer, so nobody waits live for a subject nobody answers."""
         super().__init__(*args, **kwargs)
+        field = self.fields["subject"]
         if subjects is not None:
-            self.fields["subject"].queryset = subjects
+            field.queryset = subjects
+        if on_duty:
+            every = list(field.queryset)
+            served = [(s.pk, str(s)) for s in every if s.pk in on_duty]
+            others = [(s.pk, str(s)) for s in every if s.pk not in on_duty]
+            field.choices = [("", field.empty_label), (on_duty_label, served)] + (
+                [(_("No teacher on duty: written answer only"), others)] if others else []
+            )
 
 
 class EditForm(forms.Form):

@@ -194,6 +194,18 @@ def shift_colleagues(shifts) -> dict[int, list[Teacher]]:
     return colleagues
 
 
+def subjects_on_duty(day: dt.date, grade) -> set[int]:
+    """The ids of the subjects a teacher signed up on `day` serves for `grade` (their band
+    covers it): what a student of that grade can ask live that evening."""
+    if grade is None:
+        return set()
+    return set(
+        Shift.subjects.through.objects.filter(
+            shift__day=day, shift__band__low__lte=grade.level, shift__band__high__gte=grade.level
+        ).values_list("subject_id", flat=True)
+    )
+
+
 # The queue ------------------------------------------------------------------------
 
 

@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from eschool.accounts.models import Teacher, User
 from eschool.core.testing import NOT_DISTRICT_ADMINS
-from eschool.org.models import Grade
+from eschool.org.models import Grade, Subject
 from eschool.tutoring.models import Question, Shift, TutoringSession
 from eschool.tutoring.services import asking, matching
 
@@ -33,6 +33,41 @@ def test_the_ask_form_defaults_to_the_students_grade(clock, client, student):
     assert '<input type="file" name="photos" accept="image/*" data-max-photos="3"' in page
     assert "multiple" in page.split('name="photos"')[1].split(">")[0]
     assert "capture" not in page
+
+
+def test_the_ask_form_puts_first_the_subjects_served_tonight_for_the_students_band(
+    clock, client, student, teachers, school_a
+):
+    from eschool.tutoring.models import GradeBand
+
+    senior = make_teacher("T7600", "高中物理", school=school_a, subjects=("物理",))
+    shift = on_duty(senior, subjects=("物理",))
+    Shift.objects.filter(pk=shift.pk).update(band=GradeBand.objects.get(name="高中"))
+    client.cookies["django_language"] = "en"
+    client.force_login(student)
+    page = client.get(reverse("tutoring:ask")).content.decode()
+    select = page.split('name="subject"')[1].split("</select>")[0]
+    groups = re.findall(r'<optgroup label="([^"]*)">(.*?)</optgroup>', select, re.S)
+    assert [label for label, _ in groups] == [
+        "Teachers on duty tonight",
+        "No teacher on duty: written answer only",
+    ]
+    # Only maths has a teacher for grade 7 tonight; the 高中 physics teacher does not count.
+    assert re.findall(r">([^<]+)</option>", groups[0][1]) == ["Mathematics"]
+    assert "Physics" in groups[1][1]
+    # Any subject may still be asked (for a written answer).
+    assert (
+        client.post(
+            reverse("tutoring:ask"),
+            {
+                "subject": Subject.objects.get(name="物理").pk,
+                "grade": Grade.objects.get(level=7).pk,
+                "text": "?",
+                "mode": "written",
+            },
+        ).status_code
+        == 302
+    )
 
 
 def test_a_refused_question_keeps_what_was_typed_and_asks_for_the_photos_again(

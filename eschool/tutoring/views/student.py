@@ -65,8 +65,10 @@ def ask(request):
         raise PermissionDenied
     open_question = selectors.open_question_of(request.user)
     subjects = _served_subjects()
+    window = _window_context()
+    grouping = _subjects_on_duty(request.user, window["window"])
     if request.method == "POST":
-        form = AskForm(request.POST, request.FILES, subjects=subjects)
+        form = AskForm(request.POST, request.FILES, subjects=subjects, **grouping)
         if form.is_valid():
             mode = (
                 asking.Mode.WRITTEN
@@ -92,7 +94,11 @@ def ask(request):
                 "photos", _("Your photos were not kept: choose them again before you send.")
             )
     else:
-        form = AskForm(subjects=subjects, initial={"grade": selectors.profile_grade(request.user)})
+        form = AskForm(
+            subjects=subjects,
+            initial={"grade": selectors.profile_grade(request.user)},
+            **grouping,
+        )
     return render(
         request,
         "tutoring/ask.html",
@@ -100,9 +106,25 @@ def ask(request):
             "form": form,
             "open_question": open_question,
             "max_photos": asking.MAX_PHOTOS,
-            **_window_context(),
+            **window,
         },
     )
+
+
+def _subjects_on_duty(user, window) -> dict:
+    """What the ask form needs to put first the subjects served at the next service evening
+    for the asker's grade (their band)."""
+    if window is None:
+        return {}
+    today = window.day == timeutil.today()
+    return {
+        "on_duty": selectors.subjects_on_duty(window.day, selectors.profile_grade(user)),
+        "on_duty_label": (
+            _("Teachers on duty tonight")
+            if today
+            else _("Teachers on duty on %(day)s") % {"day": window.day.strftime("%m-%d")}
+        ),
+    }
 
 
 def _question_context(request, question: Question) -> dict:
