@@ -326,6 +326,8 @@ class CoverageCell:
     subject: Subject
     band: GradeBand
     teachers: list[str] = field(default_factory=list)
+    # Questions asked in this subject by students of the band in the last DEMAND_DAYS.
+    asked: int = 0
 
     @property
     def count(self) -> int:
@@ -336,10 +338,17 @@ class CoverageCell:
         return self.count < THIN_COVERAGE
 
 
-def coverage(days: list[dt.date]) -> dict:
-    """{day: [CoverageCell per served subject × served grade band, by subject then band]}
-    with the teachers signed up: a teacher of 初中 maths does not cover 小学 maths. In 3
-    queries + 1, whatever the number of days and shifts."""
+# Questions of this many days make the demand the coverage page shows.
+DEMAND_DAYS = 14
+
+
+def coverage(days: list[dt.date], at: dt.datetime | None = None) -> dict:
+    """{day: [CoverageCell, by subject then band]} for the served subjects × served grade
+    bands that matter that evening: a teacher signed up for it, or students asked in it
+    lately (a 初中 maths teacher does not cover 小学 maths). The rest (nobody on duty,
+    nobody asking) is left out, so that the thin spots stand out. In 4 queries + 1,
+    whatever the number of days and shifts."""
+    at = at or timeutil.now()
     settings_row = tutoring_settings()
     subjects = list(settings_row.subjects.all()) or list(Subject.objects.all())
     bands = list(grade_bands())
@@ -358,7 +367,22 @@ def coverage(days: list[dt.date]) -> dict:
         cell = grid.get(day, {}).get((subject_id, band_id))
         if cell is not None:
             cell.teachers.append(name)
-    return {day: list(cells.values()) for day, cells in grid.items()}
+    demand = (
+        Question.objects.filter(created_at__gte=at - dt.timedelta(days=DEMAND_DAYS))
+        .values_list("subject_id", "grade__level")
+        .annotate(n=Count("pk"))
+    )
+    for subject_id, level, n in demand:
+        for band in bands:
+            if band.low <= level <= band.high:
+                for cells in grid.values():
+                    cell = cells.get((subject_id, band.pk))
+                    if cell is not None:
+                        cell.asked += n
+    return {
+        day: [cell for cell in cells.values() if cell.teachers or cell.asked]
+        for day, cells in grid.items()
+    }
 
 
 # The live board -----------------------------------------------------------------

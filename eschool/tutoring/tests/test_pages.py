@@ -381,9 +381,17 @@ def test_the_board_and_coverage_for_the_admin(clock, client, district_admin, tea
     assert board.status_code == 200
     states = {row.shift.teacher.user.name: row.state for row in board.context["teachers"]}
     assert states == {"甲老师": "offered", "乙老师": "idle", "丙老师": "idle"}
+    client.cookies["django_language"] = "en"
     coverage = client.get(reverse("tutoring:coverage"))
     assert coverage.status_code == 200
     assert MONDAY in coverage.context["grid"]
+    page = coverage.content.decode()
+    assert "in the last 14 days. Fewer than 2 teachers is thin.</p>" in page
+    # Tonight: three maths teachers for 初中 and the student's question; nothing else listed.
+    tonight = page.split(f"<h2>{MONDAY:%Y-%m-%d} Monday</h2>")[1].split("</table>")[0]
+    rows = re.findall(r"<tr class=\"(thin)?\"><td>([^<]*)</td>", tonight)
+    assert rows == [("", "Mathematics")]
+    assert '<td>3 <span class="muted">(甲老师, 乙老师, 丙老师)</span></td><td>1</td>' in tonight
 
 
 def _board_counts_line(client, clock, district_admin, teachers, student):

@@ -8,7 +8,7 @@ from django.utils import translation
 
 from eschool.homeschool.models import Notification
 from eschool.org.models import Grade, Subject
-from eschool.tutoring.models import Shift, SwapRequest, TutoringSession
+from eschool.tutoring.models import Question, Shift, SwapRequest, TutoringSession
 from eschool.tutoring.selectors import (
     coverage,
     grade_bands,
@@ -79,9 +79,27 @@ def test_coverage_counts_teachers_per_subject_and_grade_band_and_marks_thin_even
     )
     senior = on_duty(make_teacher("T7020", "高中数学", school=school_a), day=TUESDAY)
     Shift.objects.filter(pk=senior.pk).update(band=grade_bands().get(name="高中"))
+    # Students asked in English (初中) lately, and in maths for 小学高段: demand without teachers.
+    for subject, level in (("英语", 8), ("数学", 5)):
+        Question.objects.create(
+            asker=make_teacher(f"A{level}", "问", school=school_a),
+            subject=Subject.objects.get(name=subject),
+            grade=Grade.objects.get(level=level),
+            text="?",
+            status="closed",
+            created_at=shanghai(MONDAY, "19:00"),
+        )
     grid = coverage([TUESDAY])
     cells = {(cell.subject.name, cell.band.name): cell for cell in grid[TUESDAY]}
-    assert len(cells) == Subject.objects.count() * 4  # every subject × the four bands
+    # Only what has a teacher or demand, not every subject × band.
+    assert set(cells) == {
+        ("数学", "初中"),
+        ("数学", "高中"),
+        ("数学", "小学高段"),
+        ("语文", "初中"),
+        ("英语", "初中"),
+    }
+    assert (cells["英语", "初中"].asked, cells["数学", "初中"].asked) == (1, 0)
     assert (cells["数学", "初中"].count, cells["数学", "初中"].thin) == (2, False)
     assert cells["数学", "初中"].teachers == ["数学0", "数学1"]
     # The senior-high teacher covers 高中 only: 小学 maths is thin however many teach maths.
@@ -93,7 +111,9 @@ def test_coverage_counts_teachers_per_subject_and_grade_band_and_marks_thin_even
 
 def test_coverage_shows_only_the_bands_the_district_serves(clock, district_admin, school_a):
     shifts.settings_update(actor=district_admin, bands=list(grade_bands().filter(low__gte=7)))
-    on_duty(make_teacher("T7000", "数学", school=school_a), day=TUESDAY)
+    for number, name in enumerate(("初中", "高中", "小学高段")):
+        shift = on_duty(make_teacher(f"T700{number}", "数学", school=school_a), day=TUESDAY)
+        Shift.objects.filter(pk=shift.pk).update(band=grade_bands(served_only=False).get(name=name))
     bands = {cell.band.name for cell in coverage([TUESDAY])[TUESDAY]}
     assert bands == {"初中", "高中"}
 

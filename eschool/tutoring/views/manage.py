@@ -76,7 +76,11 @@ def coverage(request):
     return render(
         request,
         "tutoring/coverage.html",
-        {"grid": grid, "thin_below": selectors.THIN_COVERAGE},
+        {
+            "grid": grid,
+            "thin_below": selectors.THIN_COVERAGE,
+            "demand_days": selectors.DEMAND_DAYS,
+        },
     )
 
 
