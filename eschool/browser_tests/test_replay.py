@@ -170,3 +170,34 @@ def test_the_replay_tools_appear_when_the_live_turns_into_the_replay(
     assert list(Chapter.objects.values_list("title", flat=True)) == ["奏国歌", "国旗下讲话"]
     viewer_context.close()
     teacher_context.close()
+
+
+@pytest.mark.parametrize("paused", [True, False], ids=["paused", "playing"])
+def test_a_reload_seconds_after_leaving_offers_to_continue_where_it_stopped(
+    chromium, live_server, student, replay_of_yesterday, paused
+):
+    from playwright.sync_api import expect
+
+    from eschool.watching.models import WatchSection
+    from eschool.watching.services import heartbeats_fold
+
+    session = replay_of_yesterday(seconds=20)
+    url = f"{live_server.url}/sessions/{session.pk}/"
+    context, page = _context(chromium, student, url=live_server.url)
+    page.goto(url)
+    _play_to(page, 3)
+    heartbeats_fold()
+    page.evaluate("document.querySelector('video').currentTime = 10")
+    page.wait_for_function("document.querySelector('video').readyState >= 3")
+    page.evaluate("const v = document.querySelector('video'); v.playbackRate = 1; v.play()")
+    page.wait_for_function("document.querySelector('video').currentTime > 13")
+    if paused:
+        page.evaluate("document.querySelector('video').pause()")
+    stopped_at = page.evaluate("document.querySelector('video').currentTime")
+    page.reload()  # while playing: the page's last word is the beacon on pagehide
+    expect(page.locator(".replay-resume button")).to_contain_text(f"00:{int(stopped_at):02d}")
+    heartbeats_fold()
+    ends = [s.end_s for s in WatchSection.objects.filter(session=session)]
+    # The 10 -> 13 s stretch is recorded once, up to where the page was left.
+    assert [end for end in ends if end > 10] == [pytest.approx(stopped_at, abs=0.5)], ends
+    context.close()

@@ -114,6 +114,15 @@
     video.addEventListener("pause", function () {
       if (video.currentTime) { keep(video.currentTime); }
     });
+    // A reload or a closed tab while playing: the place is kept as it is now, not as it was
+    // at the last 5-second save (the server hears it by beacon, but only after its next fold).
+    function leaving() {
+      if (video.currentTime && !video.ended) { keep(video.currentTime); }
+    }
+    window.addEventListener("pagehide", leaving);
+    document.addEventListener("visibilitychange", function () {
+      if (document.visibilityState === "hidden") { leaving(); }
+    });
     // Watched to the end: nothing to continue here, whatever another device said earlier.
     video.addEventListener("ended", function () { keep(0); });
 
