@@ -241,3 +241,16 @@ def test_the_import_report_is_english_with_the_cookie(client, district_admin):
     assert _report_rows(html) == [["4", "姓名", "", "The name is missing."]]
     for header in ("Row", "Column", "Value", "Problem"):
         assert f'<th scope="col">{header}</th>' in html
+
+
+def test_form_labels_end_with_the_colon_of_the_pages_language():
+    from django import forms
+    from django.utils import translation
+
+    class NameForm(forms.Form):
+        name = forms.CharField(label="姓名")
+
+    with translation.override("zh-hans"):
+        assert NameForm()["name"].label_tag() == '<label for="id_name">姓名：</label>'
+    with translation.override("en"):
+        assert NameForm()["name"].label_tag() == '<label for="id_name">姓名:</label>'
