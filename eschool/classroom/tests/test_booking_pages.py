@@ -122,6 +122,24 @@ def test_a_cancelled_sessions_booking_card_says_cancelled_instead_of_seats(
     assert "Book a seat" not in booking_card
 
 
+def test_a_cancelled_sessions_status_gives_its_reason_in_the_pages_language_and_no_share_card(
+    client, clock, seated, student, district_admin
+):
+    from eschool.classroom.services import session_cancel
+
+    session = seated(capacity=40)
+    assert 'class="card share"' in page(client, session)
+    session_cancel(actor=district_admin, session=session, reason="老师生病")
+    client.force_login(student)
+
+    html = page(client, session)
+
+    assert "<dd>已取消：老师生病</dd>" in html  # the full-width colon, not "已取消: 老师生病"
+    assert 'class="card share"' not in html  # a withdrawn session is not shared any further
+    client.cookies["django_language"] = "en"
+    assert "<dd>Cancelled: 老师生病</dd>" in page(client, session)
+
+
 def test_a_cancelled_session_without_a_reason_says_so_plainly(english, clock, seated):
     session = seated(capacity=40, status=Session.Status.CANCELLED)
 
