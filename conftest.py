@@ -29,13 +29,21 @@ def _empty_cache():
 
 
 @pytest.fixture(autouse=True)
-def _channel_layers_of_their_own():
-    # channels_redis binds a layer to the event loop that first receives on it and refuses
-    # a second loop while it counts a receiver; a consumer of an earlier test (its server's
-    # loop gone) can leave that count behind. Each test starts with new layers.
+def _no_receiver_left_on_the_channel_layers():
+    # channels_redis binds a layer's receiving to one event loop while it counts a receiver;
+    # a consumer of an earlier test (its server's loop gone) can leave that count behind, and
+    # every later receive on another loop then fails ("Two event loops are trying to
+    # receive() on one channel layer at once!"). Each test starts with none counted. The
+    # layers themselves are kept: new ones per test made cancelling a consumer at a loop's
+    # close hang on Redis.
     from channels.layers import channel_layers
 
-    channel_layers.backends.clear()
+    for layer in channel_layers.backends.values():
+        if getattr(layer, "receive_count", 0):
+            layer.receive_count = 0
+            layer.receive_lock = None
+            layer.receive_event_loop = None
+            layer.receive_buffer.clear()
     yield
 
 
