@@ -1,24 +1,16 @@
 """The printable sheet of initial passwords of a school's teachers."""
 
-from pathlib import Path
-
 import pytest
-from django.conf import settings
 
 from eschool.accounts.models import Role, Teacher, User
 from eschool.core.testing import make_user
 from eschool.org.importing import import_file
 from eschool.org.models import School
+from eschool.org.tests.conftest import case_path
 
 
 def sheet_url(school):
     return f"/accounts/schools/{school.pk}/teachers/passwords/"
-
-
-def case_path(name):
-    # The shared case files, or the copy the org app keeps when ../shared is absent.
-    shared = Path(settings.BASE_DIR).parent / "shared" / "cases" / name
-    return shared if shared.exists() else Path(settings.BASE_DIR) / "eschool/org/tests/cases" / name
 
 
 @pytest.mark.parametrize("persona", ["district_admin", "school_admin"])

@@ -1,32 +1,17 @@
 """The timetable case of ../shared/cases/README.md and the timetable import rules."""
 
-import csv
 import datetime as dt
-import io
-from pathlib import Path
 
 import pytest
-from django.conf import settings
 from django.utils import translation
 
 from eschool.accounts.models import User
 from eschool.classroom.models import Session
 from eschool.org.importing import RowError, import_file
 from eschool.org.models import School
+from eschool.org.tests.conftest import case_path, csv_bytes
 
-_SHARED = Path(settings.BASE_DIR).parent / "shared" / "cases"
-_COPY = Path(settings.BASE_DIR) / "eschool" / "org" / "tests" / "cases"
 UTC = dt.UTC
-
-
-def case_path(name):
-    return _SHARED / name if (_SHARED / name).exists() else _COPY / name
-
-
-def csv_bytes(rows):
-    buffer = io.StringIO(newline="")
-    csv.writer(buffer, lineterminator="\r\n").writerows(rows)
-    return buffer.getvalue().encode()
 
 
 @pytest.fixture(autouse=True)
