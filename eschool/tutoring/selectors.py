@@ -176,14 +176,19 @@ def shift_colleagues(shifts) -> dict[int, list[Teacher]]:
             "day", "teacher_id"
         )
     )
-    teachers = list(
-        Teacher.objects.select_related("user")
-        .prefetch_related("subjects", "grades")
-        .order_by("user__name", "pk")
-    )
+    subject_ids_of = {
+        shift.pk: [subject.pk for subject in shift.subjects.all()] for shift in shifts
+    }
+    teachers = Teacher.objects.select_related("user").prefetch_related("subjects", "grades")
+    if all(subject_ids_of.values()):
+        # Only those who teach one of the subjects (or list none) can qualify: a district's
+        # 2,000 teachers are not all read for a teacher's page.
+        wanted = {pk for ids in subject_ids_of.values() for pk in ids}
+        teachers = teachers.filter(Q(subjects__in=wanted) | Q(subjects=None)).distinct()
+    teachers = list(teachers.order_by("user__name", "pk"))
     colleagues = {}
     for shift in shifts:
-        subject_ids = [subject.pk for subject in shift.subjects.all()]
+        subject_ids = subject_ids_of[shift.pk]
         colleagues[shift.pk] = [
             teacher
             for teacher in teachers
