@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from django.db.models.functions import Coalesce
+
 from eschool.classroom.models import Session
 from eschool.live.models import Recording
 
 
 def _replay_since():
-    from django.db.models.functions import Coalesce
-
+    # Recordings made before the teacher could choose the replay have no replay_since.
     return Coalesce("replay_since", "created_at")
 
 
