@@ -126,3 +126,33 @@ def personas(district_admin, school_admin, teacher, student, parent, stranger, o
         "stranger": stranger,
         "outside_learner": outside_learner,
     }
+
+
+# Sockets a running scenario opened (run_sockets closes them) ---------------------------------
+_opened_sockets = []
+
+
+def opened_socket(communicator):
+    """Note a WebsocketCommunicator of the running scenario for run_sockets to close."""
+    _opened_sockets.append(communicator)
+    return communicator
+
+
+def run_sockets(scenario, *args, timeout: float = 15):
+    """Run `scenario(*args)` in its own event loop and close every socket it noted with
+    opened_socket, also those the server closed and when it fails: a consumer runs until its
+    client disconnects, and one left running is cancelled at the loop's close, which on Redis
+    can hang the test (or leave the layer counting a receiver that breaks the next test)."""
+    from asgiref.sync import async_to_sync
+
+    async def wrapped():
+        _opened_sockets.clear()
+        try:
+            return await scenario(*args)
+        finally:
+            for communicator in _opened_sockets:
+                if not communicator.future.done():
+                    await communicator.disconnect(timeout=timeout)
+            _opened_sockets.clear()
+
+    return async_to_sync(wrapped)()

@@ -1,8 +1,9 @@
 """Broadcasting from the browser: the ingest WebSocket, the broadcast services and recovery.
 
-Each socket test runs one coroutine (async_to_sync) with Channels' WebsocketCommunicator on
-the live routes and the configured channel layer (in memory, or Redis on the PostgreSQL +
-Redis leg); the media is a real MediaRecorder-like recording (see test_ingest).
+Each socket test runs one coroutine (run_sockets, which closes its sockets) with Channels'
+WebsocketCommunicator on the live routes and the configured channel layer (in memory, or Redis
+on the PostgreSQL + Redis leg); the media is a real MediaRecorder-like recording (see
+test_ingest).
 """
 
 from __future__ import annotations
@@ -14,7 +15,6 @@ import types
 from pathlib import Path
 
 import pytest
-from asgiref.sync import async_to_sync
 from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
 from django.core.exceptions import PermissionDenied
@@ -22,6 +22,7 @@ from django.utils import translation
 
 from eschool.classroom.models import Session
 from eschool.core import timeutil
+from eschool.core.testing import opened_socket, run_sockets
 from eschool.live import ingest, selectors, services, tasks, testing
 from eschool.live.media import read_playlist
 from eschool.live.models import Broadcast, Recording
@@ -81,7 +82,9 @@ def _app():
 
 async def opened(session, user, *, language: str | None = None):
     headers = [ORIGIN]
-    communicator = WebsocketCommunicator(_app(), f"/ws/live/{session.pk}/ingest/", headers=headers)
+    communicator = opened_socket(
+        WebsocketCommunicator(_app(), f"/ws/live/{session.pk}/ingest/", headers=headers)
+    )
     communicator.scope["user"] = user
     if language:
         communicator.scope["cookies"] = {"django_language": language}
@@ -162,7 +165,7 @@ def test_a_teacher_goes_live_from_the_browser_and_the_same_playlist_is_the_repla
         assert (await layer.receive(listener))["status"] == "ended"
         return frames
 
-    frames = async_to_sync(scenario)()
+    frames = run_sockets(scenario)
 
     assert [f["count"] for f in frames if f["type"] == "segment"] == [1, 2, 3, 4, 5]
     path = live_path(session)
@@ -203,7 +206,7 @@ def test_a_dropped_socket_keeps_the_live_and_a_new_one_continues_it(
         await second.send_json_to({"type": "stop"})
         return await until(second, "ended")
 
-    frames = async_to_sync(scenario)()
+    frames = run_sockets(scenario)
 
     # The new socket counts on from the segments already listed.
     assert [f["count"] for f in frames if f["type"] == "segment"] == [4, 5, 6, 7, 8]
@@ -233,7 +236,7 @@ def test_a_second_window_takes_over_the_broadcast_from_the_first(
         await until(new, "ended")
         return told, closed
 
-    told, closed = async_to_sync(scenario)()
+    told, closed = run_sockets(scenario)
 
     assert told == {
         "type": "error",
@@ -255,7 +258,7 @@ def test_only_the_teacher_or_a_district_administrator_may_broadcast(
         closed = await socket.receive_output(timeout=10)
         return refused, closed
 
-    refused, closed = async_to_sync(scenario)()
+    refused, closed = run_sockets(scenario)
 
     assert refused == {
         "type": "error",
@@ -279,7 +282,7 @@ def test_the_refusal_is_in_chinese_by_default(media, session, student, during):
         socket = await opened(session, student)
         return await socket.receive_json_from(timeout=10)
 
-    refused = async_to_sync(scenario)()
+    refused = run_sockets(scenario)
 
     with translation.override("zh-hans"):
         expected = translation.gettext(
@@ -305,7 +308,7 @@ def test_going_live_outside_the_window_is_refused_with_a_message(
     media, session, teacher, moment, message
 ):
     with timeutil.frozen_at(timeutil.at_local(DAY, moment)):
-        refused, closed = async_to_sync(start_refused)(session, teacher)
+        refused, closed = run_sockets(start_refused, session, teacher)
 
     assert refused == {"type": "error", "message": message}
     assert closed["code"] == 4403
@@ -333,7 +336,7 @@ def test_media_after_the_window_ends_the_broadcast(media, session, teacher, reco
             await send_media(socket, recordings(WEBM))
             return await until(socket, "ended")
 
-    frames = async_to_sync(scenario)()
+    frames = run_sockets(scenario)
 
     assert frames[0] == {
         "type": "error",
@@ -490,7 +493,7 @@ def test_a_browser_start_while_obs_is_live_is_refused_and_obs_goes_on(
     before = Broadcast.objects.values().get(pk=broadcast.pk)
 
     with ingest.playlist_lock(services.live_dir(broadcast)):  # OBS's puller is writing
-        refused, closed = async_to_sync(start_refused)(session, teacher)
+        refused, closed = run_sockets(start_refused, session, teacher)
         assert Broadcast.objects.values().get(pk=broadcast.pk) == before  # nothing changed
         # nginx's next check keeps OBS on the air (it would drop a broadcast no longer OBS's).
         update = client.post("/rtmp/update/", nginx_form("update_publish", broadcast.stream_key))
@@ -562,7 +565,7 @@ def test_a_dropped_socket_closes_the_broadcast_35_s_later_if_the_teacher_does_no
         await socket.disconnect()  # the tab is closed: no "stop"
 
     queued_after = dt.datetime.now(dt.UTC).replace(tzinfo=None)
-    async_to_sync(scenario)()
+    run_sockets(scenario)
     queued_before = dt.datetime.now(dt.UTC).replace(tzinfo=None)
     broadcast = Broadcast.objects.get(session=session)
     assert broadcast.status == Broadcast.Status.LIVE
@@ -608,7 +611,7 @@ def test_a_teacher_back_within_35_s_keeps_the_broadcast_live(
         await until(second, "ended")
         return closed, status
 
-    closed, status = async_to_sync(scenario)()
+    closed, status = run_sockets(scenario)
     assert (closed, status) == (False, Broadcast.Status.LIVE)
 
 
@@ -627,5 +630,5 @@ def test_a_socket_that_ends_the_broadcast_or_is_taken_over_schedules_nothing(
         await until(new, "ended")
         await new.disconnect()
 
-    async_to_sync(scenario)()
+    run_sockets(scenario)
     assert abandoned_checks() == []

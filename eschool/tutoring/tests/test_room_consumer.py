@@ -15,6 +15,7 @@ from django.conf import settings
 from django.test import Client
 from django.utils import translation
 
+from eschool.core.testing import opened_socket, run_sockets
 from eschool.tutoring import room
 from eschool.tutoring.models import RoomMessage, TutoringSession
 from eschool.tutoring.routing import websocket_urlpatterns
@@ -37,24 +38,9 @@ ORIGIN = (b"origin", b"http://testserver")
 # Seconds to wait for a frame: generous, for a CI machine busy with other work.
 WAIT = 15
 
-_opened = []  # the sockets join() opened in the running scenario
-
 
 def run(scenario, *args):
-    """Run `scenario` in its own event loop and close every socket it opened, also those the
-    server closed and when it fails: a consumer runs until its client disconnects, and one
-    left receiving would outlive the loop and break the next test on Redis."""
-
-    async def wrapped():
-        _opened.clear()
-        try:
-            return await scenario(*args)
-        finally:
-            for communicator in _opened:
-                if not communicator.future.done():
-                    await communicator.disconnect(timeout=WAIT)
-
-    return async_to_sync(wrapped)()
+    return run_sockets(scenario, *args, timeout=WAIT)
 
 
 @pytest.fixture
@@ -73,7 +59,7 @@ async def join(session, user, after=0, language=None):
     the welcome). `language` is the one the visitor chose with the switch (its cookie)."""
     communicator = WebsocketCommunicator(_app(), f"/ws/tutoring/{session.pk}/", headers=[ORIGIN])
     communicator.scope["user"] = user
-    _opened.append(communicator)
+    opened_socket(communicator)
     if language:
         communicator.scope["cookies"] = {settings.LANGUAGE_COOKIE_NAME: language}
     connected, _code = await communicator.connect()
