@@ -58,11 +58,40 @@ def test_import_people_exits_1_with_the_row_report(schools_loaded):
     assert Student.objects.count() == 0
 
 
-def test_import_people_refuses_a_timetable(db):
-    code, _out, err = run("import_people", str(case_path("timetable.xlsx")))
+def test_import_people_refuses_a_timetable_and_names_the_command_for_it(db):
+    path = case_path("timetable.xlsx")
+
+    code, _out, err = run("import_people", str(path))
 
     assert code == 1
-    assert "which you may not import here" in err
+    assert err.splitlines() == [
+        f"Nothing was imported: {path} is a timetable: import it with manage.py import_timetable."
+    ]
+    assert Session.objects.count() == 0
+
+
+def test_import_timetable_refuses_a_list_of_people_and_names_the_command_for_it(db):
+    path = case_path("schools_gbk.csv")
+
+    code, _out, err = run("import_timetable", str(path))
+
+    assert code == 1
+    assert err.splitlines() == [
+        f"Nothing was imported: {path} is a list of schools, teachers or students, "
+        "not a timetable: import it with manage.py import_people."
+    ]
+    assert School.objects.count() == 0
+
+
+@pytest.mark.parametrize("command", ["import_people", "import_timetable"])
+def test_a_mistyped_path_exits_1_with_a_sentence_not_a_traceback(db, tmp_path, command):
+    missing = tmp_path / "学生名单.xlsx"
+
+    code, out, err = run(command, str(missing))
+
+    assert code == 1
+    assert out == ""
+    assert err.splitlines() == [f"Nothing was imported: there is no file {missing}."]
 
 
 @pytest.mark.parametrize("dry_run", [False, True])
