@@ -10,7 +10,6 @@ their own school's rows they preview, commit and find their students.
 import csv
 import io
 import re
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
@@ -19,6 +18,7 @@ from eschool.accounts.models import Role, Student, User
 from eschool.core.testing import PASSWORD, make_user
 from eschool.org.importing import import_file
 from eschool.org.models import School
+from eschool.org.tests.conftest import case_path
 
 from .conftest import assert_fits_a_phone, in_chinese
 
@@ -27,9 +27,8 @@ pytestmark = [
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
 
-CASES = Path("/work/shared/cases")
-if not CASES.is_dir():
-    CASES = Path(__file__).resolve().parents[2] / "eschool" / "org" / "tests" / "cases"
+# ../shared/cases beside the clone (as CI lays it), else the project's copy.
+CASES = case_path("schools_gbk.csv").parent
 
 
 @pytest.fixture
