@@ -7,6 +7,10 @@ import uvicorn
 from django.core.management.base import BaseCommand
 
 
+def _exit_on_sigterm(signum, frame):
+    raise SystemExit(128 + signum)
+
+
 class Command(BaseCommand):
     help = "Serve eSchool: the ASGI server and, beside it, the Huey worker for background jobs."
 
@@ -19,6 +23,9 @@ class Command(BaseCommand):
         parser.add_argument("--no-worker", action="store_true", help="do not start the Huey worker")
 
     def handle(self, *args, host, port, workers, no_worker, **options):
+        # uvicorn re-raises the SIGTERM it shut down on once it returns; by default that kills
+        # this process before `finally` stops the Huey worker, which was left running.
+        signal.signal(signal.SIGTERM, _exit_on_sigterm)
         worker = None
         if not no_worker:
             worker = subprocess.Popen([sys.executable, "manage.py", "run_huey", "--quiet"])
