@@ -21,10 +21,16 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈"
 GIVEN = "子涵欣怡梓萱诗涵一诺雨桐浩宇宇轩梓豪俊杰思远嘉怡佳琪明轩晨曦若曦博文天佑雅琪文博静怡睿泽"
-GRADES = ["一年级", "二年级", "三年级", "四年级", "五年级", "六年级", "七年级", "初二", "九年级"]
+# A student's grade must be of the school's stage: the import refuses 五年级 at a 初中.
+GRADES = {
+    "小学": ["一年级", "二年级", "三年级", "四年级", "五年级", "六年级"],
+    "初中": ["七年级", "初二", "九年级"],
+}
 
 
-def generate(path: Path, students: int, schools: list[str], seed: int = 20261207) -> None:
+def generate(
+    path: Path, students: int, schools: list[tuple[str, str]], seed: int = 20261207
+) -> None:
     from openpyxl import Workbook
 
     rng = random.Random(seed)
@@ -40,14 +46,15 @@ def generate(path: Path, students: int, schools: list[str], seed: int = 20261207
         if phone is None or rng.random() >= 0.1:
             phone = 13000000000 + index * 7 + rng.randrange(7)
             parent = rng.choice(SURNAMES) + rng.choice(GIVEN) + rng.choice(GIVEN)
+        code, stage = schools[index % len(schools)]
         sheet.append(
             [
                 f"{index + 1:08d}",
                 name,
                 rng.choice("男女"),
                 dt.datetime(2010 + rng.randrange(8), rng.randrange(1, 13), rng.randrange(1, 29)),
-                schools[index % len(schools)],
-                rng.choice(GRADES),
+                code,
+                rng.choice(GRADES[stage]),
                 rng.randrange(1, 13),
                 parent,
                 phone,  # a number cell, as spreadsheets store phone numbers
@@ -85,15 +92,15 @@ def main() -> None:
     from eschool.org.importing import import_file
 
     call_command("migrate", verbosity=0)
-    codes = [f"3201069{n:02d}" for n in range(20)]
+    schools = [(f"3201069{n:02d}", "小学" if n < 10 else "初中") for n in range(20)]
     schools_csv = "学校代码,学校名称,学段\r\n" + "".join(
-        f"{code},鼓楼区第{n + 1}学校,初中\r\n" for n, code in enumerate(codes)
+        f"{code},鼓楼区第{n + 1}学校,{stage}\r\n" for n, (code, stage) in enumerate(schools)
     )
     assert import_file(schools_csv.encode(), filename="schools.csv").committed
 
     path = workdir / "students.xlsx"
     started = time.perf_counter()
-    generate(path, students, codes)
+    generate(path, students, schools)
     print(f"generate_seconds: {time.perf_counter() - started:.2f}")
     print(f"file_mb: {path.stat().st_size / (1024 * 1024):.2f}")
 
