@@ -3,9 +3,9 @@
 from django.http import Http404, HttpResponse, JsonResponse
 from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 
-from eschool.chat import selectors
+from eschool.chat import selectors, services
 from eschool.classroom.models import Session
 from eschool.watching.selectors import open_event
 
@@ -49,3 +49,16 @@ def recent_json(request, pk: int):
     response = HttpResponse(selectors.recent_messages_body(pk), content_type="application/json")
     patch_cache_control(response, private=True, max_age=selectors.RECENT_MAX_AGE)
     return response
+
+
+@require_POST
+def message_hide(request, pk: int, message_id: int):
+    """POST /chat/sessions/<pk>/messages/<id>/hide: the teacher or a district administrator
+    hides a kept message from beside the replay (while live, the socket does it). 404 for
+    anyone else, as for a message that does not exist."""
+    session = selectors.session_for_chat(pk, user=request.user)
+    message = selectors.message_get(pk, message_id) if session is not None else None
+    if message is None or not selectors.user_moderates(request.user, session):
+        raise Http404(_("No such session."))
+    services.message_hide(actor=request.user, message=message)
+    return JsonResponse({"hidden": message.pk})

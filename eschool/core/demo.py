@@ -483,7 +483,8 @@ def _demo_replay_sessions(admin) -> list:
 
 
 def demo_replays(admin) -> int:
-    """Ready replays (with chapters on the demo teacher's) for a few past sessions."""
+    """Ready replays for a few past sessions, with chapters and a kept chat on the demo
+    teacher's."""
     from eschool.live.media import make_test_video, package_vod, read_playlist
     from eschool.live.models import Recording
     from eschool.live.services import chapter_add
@@ -522,7 +523,54 @@ def demo_replays(admin) -> int:
     recording = Recording.objects.get(session=sessions[0])
     for at_seconds, title in DEMO_CHAPTERS:
         chapter_add(actor=admin, recording=recording, at_seconds=at_seconds, title=title)
+    _demo_replay_chat(sessions[0])
     return len(sessions)
+
+
+# The chat kept beside the demo teacher's replay: (seconds into it, which student (None: the
+# teacher), kind, text, answered, pinned). Stored as a broadcast's chat is, with its offsets,
+# so the replay shows each message when it reaches that time.
+DEMO_REPLAY_CHAT = [
+    (6, 0, "chat", "老师好！", False, False),
+    (20, 1, "chat", "老师好，声音和画面都很清楚。", False, False),
+    (41, 2, "question", "这一段的重点句是哪一句？", True, True),
+    (47, None, "chat", "好问题：先找这一段的中心句，我们马上一起分析。", False, False),
+    (88, 0, "question", "例题里的这个词可以换成别的说法吗？", True, False),
+    (110, 1, "chat", "明白了，谢谢老师！", False, False),
+]
+
+
+def _demo_replay_chat(session) -> None:
+    """A few messages of the session's students and teacher, at times in its replay (the
+    demo loader writes its rows directly, as for the replays themselves)."""
+    from eschool.accounts.models import Student
+    from eschool.chat.models import Message
+
+    students = [
+        student.user
+        for student in Student.objects.filter(grade__in=session.grades.all())
+        .select_related("user")
+        .order_by("user__username")[:3]
+    ]
+    teacher = session.teacher.user if session.teacher else None
+    messages = []
+    for at_seconds, who, kind, text, answered, pinned in DEMO_REPLAY_CHAT:
+        author = teacher if who is None else (students[who] if who < len(students) else None)
+        if author is None:
+            continue
+        messages.append(
+            Message(
+                session=session,
+                author=author,
+                kind=kind,
+                text=text,
+                created_at=session.starts_at + dt.timedelta(seconds=at_seconds),
+                offset_seconds=float(at_seconds),
+                answered=answered,
+                pinned=pinned,
+            )
+        )
+    Message.objects.bulk_create(messages)
 
 
 def demo_replay_sessions() -> list:

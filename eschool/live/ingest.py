@@ -294,11 +294,16 @@ def _complete_unlisted(out_dir: Path, playlist: Playlist) -> list[Segment]:
 
 
 def close_playlist(out_dir: str | Path, *, timeout: float = 10.0) -> Playlist | None:
-    """End the live: add #EXT-X-ENDLIST (and declare it VOD). None when nothing was recorded."""
+    """End the live: add #EXT-X-ENDLIST (and declare it VOD). None when nothing was recorded.
+
+    Waits (up to `timeout`) for an ingest still writing, also one that has not listed its
+    first segment yet (an OBS stream ended before the puller's first cut)."""
     out_dir = Path(out_dir)
-    if not (out_dir / PLAYLIST).exists():
+    if not out_dir.exists():
         return None
     with playlist_lock(out_dir, timeout=timeout):
+        if not (out_dir / PLAYLIST).exists():
+            return None
         playlist = _existing(out_dir)
         if not playlist.ended:
             target = _target_for(playlist.segments, playlist.target_duration)

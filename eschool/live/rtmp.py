@@ -247,6 +247,24 @@ def on_publish(request: HttpRequest) -> HttpResponse:
     return HttpResponse("ok", content_type="text/plain")
 
 
+class _JoinedAnswer(HttpResponse):
+    """on_play's "ok", which tells on_publish that the puller joined once it has been sent.
+
+    nginx joins the puller to the stream when it reads this answer. Noted before it was sent,
+    on_publish's answer could reach nginx first and OBS's first pictures, up to its next
+    keyframe, go out before the puller is there (they were lost under load: the replay began
+    2 s late). Django closes a response after sending its last byte.
+    """
+
+    def __init__(self, broadcast_id: int):
+        super().__init__("ok", content_type="text/plain")
+        self.broadcast_id = broadcast_id
+
+    def close(self) -> None:
+        super().close()
+        cache.set(_joined_key(self.broadcast_id), True, timeout=60)
+
+
 @csrf_exempt
 @require_POST
 def on_play(request: HttpRequest) -> HttpResponse:
@@ -258,10 +276,8 @@ def on_play(request: HttpRequest) -> HttpResponse:
         return _refused("unknown stream key", request)
     if broadcast.status != Broadcast.Status.LIVE or broadcast.source != Broadcast.Source.RTMP:
         return _refused("the broadcast is not live from OBS", request)
-    # Heard by on_publish, which then lets OBS in. nginx joins the puller to the stream as it
-    # reads this answer, before OBS can have received its go-ahead and sent a first picture.
-    cache.set(_joined_key(broadcast.pk), True, timeout=60)
-    return HttpResponse("ok", content_type="text/plain")
+    # Heard by on_publish, which then lets OBS in: only once this answer is sent.
+    return _JoinedAnswer(broadcast.pk)
 
 
 @csrf_exempt

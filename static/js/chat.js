@@ -310,8 +310,29 @@
         tools.appendChild(answered);
       }
       item.appendChild(tools);
+    } else if (this.moderator && this.mode === "replay" && this.panel.dataset.hideUrl) {
+      // Beside the replay the kept chat has no socket: a moderator hides a message over HTTP.
+      var keptTools = document.createElement("span");
+      keptTools.className = "chat-tools";
+      keptTools.appendChild(button(this.strings.hide, function () { self.hideKept(message.id); }));
+      item.appendChild(keptTools);
     }
     return item;
+  };
+
+  ChatPanel.prototype.hideKept = function (id) {
+    var self = this;
+    fetch(this.panel.dataset.hideUrl.replace(/\/0\/hide$/, "/" + id + "/hide"), {
+      method: "POST",
+      credentials: "same-origin",
+      headers: { "X-CSRFToken": this.panel.dataset.csrf },
+    })
+      .then(function (response) {
+        if (!response.ok) throw new Error(response.status);
+        self.say(self.strings.replay);
+        self.remove(id);
+      })
+      .catch(function () { self.say(self.strings.hideFailed); });
   };
 
   // `quiet`: one of many changes at once; the caller refreshes the counts and pins after.

@@ -40,6 +40,7 @@ def _strings() -> dict:
         "emptyQuestions": _("No questions yet."),
         "couldNotLoad": _("The chat could not be loaded."),
         "muteOf": _("Mute %(name)s for 10 minutes?"),
+        "hideFailed": _("The message could not be hidden. Please try again."),
     }
 
 

@@ -357,6 +357,21 @@ def check_demo_replays(media_root: Path, printed: str, client) -> None:
     chapters = list(Chapter.objects.order_by("at_seconds").values_list("at_seconds", "title"))
     assert chapters == [(0, "课前导入"), (35, "新课讲解"), (80, "例题精讲"), (105, "课堂小结")]
     assert Chapter.objects.values("recording").distinct().count() == 1
+    # …and the chat kept beside it, shown as the replay reaches each message.
+    teachers = Chapter.objects.values_list("recording__session", flat=True).first()
+    kept = client.get(f"/chat/sessions/{teachers}/messages.json").json()["messages"]
+    assert [(m["offset_seconds"], m["kind"], m["teacher"]) for m in kept] == [
+        (6.0, "chat", False),
+        (20.0, "chat", False),
+        (41.0, "question", False),
+        (47.0, "chat", True),
+        (88.0, "question", False),
+        (110.0, "chat", False),
+    ]
+    assert [(m["pinned"], m["answered"]) for m in kept if m["kind"] == "question"] == [
+        (True, True),
+        (False, True),
+    ]
     # load_demo says where they are, and the timetable marks them 回看 (under each grade).
     lines = printed.splitlines()
     listed = lines[lines.index("Replays (回看, marked on the timetable):") + 1 :][:3]

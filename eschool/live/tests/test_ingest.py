@@ -10,6 +10,7 @@ ChunkPipe, then every segment is decoded back with PyAV.
 from __future__ import annotations
 
 import threading
+import time
 from pathlib import Path
 
 import av
@@ -306,6 +307,29 @@ def test_recovery_leaves_a_playlist_alone_while_an_ingest_is_writing_it(tmp_path
     with ingest.playlist_lock(tmp_path), pytest.raises(ingest.IngestBusy):
         ingest.recover_playlist(tmp_path)
     assert ingest.recover_playlist(tmp_path) is None  # nothing was ever recorded
+
+
+def test_closing_waits_for_an_ingest_that_has_not_listed_its_first_segment(recordings, tmp_path):
+    # OBS stops before the puller made its first cut: the end must wait for that segment, not
+    # find no playlist and end the broadcast with nothing while the puller goes on writing.
+    pipe = ingest.ChunkPipe(idle_timeout=30)
+    ingesting = threading.Thread(target=ingest.ingest_stream, args=(pipe, tmp_path))
+    ingesting.start()
+    while not ingest.writer_running(tmp_path):
+        assert ingesting.is_alive()
+        time.sleep(0.01)  # polls a condition: the ingest takes the lock, then waits on the pipe
+    closed = []
+    closing = threading.Thread(target=lambda: closed.append(ingest.close_playlist(tmp_path)))
+    closing.start()
+    for chunk in testing.chunks(recordings(WEBM), 9):
+        pipe.feed(chunk)
+    pipe.close()
+    ingesting.join(timeout=60)
+    closing.join(timeout=60)
+
+    assert closed[0] is not None and closed[0].ended
+    assert read_playlist(tmp_path / "index.m3u8") == closed[0]
+    assert closed[0].duration == pytest.approx(9.0, abs=0.5)
 
 
 def test_a_stream_without_sound_still_goes_live(lesson_video, tmp_path):

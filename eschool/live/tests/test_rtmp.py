@@ -19,7 +19,7 @@ import av
 import pytest
 from django.conf import settings
 from django.core.cache import cache
-from django.test import Client
+from django.test import Client, RequestFactory
 
 from eschool.classroom.models import Session
 from eschool.core import timeutil
@@ -231,6 +231,20 @@ def test_play_is_for_the_apps_puller_of_a_live_obs_broadcast(client, folders, br
         puller = post(client, "play", nginx_form("play", broadcast.stream_key))
     assert (waiting.status_code, unknown.status_code, puller.status_code) == (403, 403, 200)
     # What on_publish waits for before it lets OBS in.
+    assert cache.get(joined) is True
+
+
+def test_the_puller_counts_as_joined_only_once_its_play_answer_was_sent(client, folders, broadcast):
+    # nginx puts the puller in the stream when it reads this answer; on_publish's answer must
+    # not overtake it, or OBS's first pictures go out before the puller is there.
+    joined = rtmp._joined_key(broadcast.pk)
+    with timeutil.frozen_at(DURING):
+        go_live(client, broadcast)
+        request = RequestFactory().post("/rtmp/play/", nginx_form("play", broadcast.stream_key))
+        answer = rtmp.on_play(request)
+    assert (answer.status_code, answer.content) == (200, b"ok")
+    assert cache.get(joined) is None  # answered, not yet sent
+    answer.close()  # Django's handlers close a response after its last byte went out
     assert cache.get(joined) is True
 
 
