@@ -71,6 +71,19 @@ def test_a_course_page_lists_its_published_episodes_by_date(client, clock, distr
     assert "第三讲 压轴题" in english(client).get(f"/courses/{course.pk}/").content.decode()
 
 
+def test_an_episode_without_a_teacher_shows_its_seats_without_a_separator_first(
+    client, clock, district_admin, teacher
+):
+    course = lecture_series(district_admin)
+    add_episode(district_admin, course, start="20:00", end="20:45", capacity=300)
+    add_episode(district_admin, course, capacity=300, teacher=teacher.teacher)
+
+    html = english(client).get(f"/courses/{course.pk}/").content.decode()
+
+    assert '<span class="meta">300 seats</span>' in html
+    assert f'<span class="meta">{teacher.name} · 300 seats</span>' in html
+
+
 def test_titles_descriptions_and_speaker_names_are_escaped(client, clock, district_admin):
     speaker = Speaker.objects.create(name="<b>王</b>", title="<i>教授</i>")
     course = lecture_series(

@@ -11,7 +11,7 @@ from django.core.cache import cache
 from django.urls import NoReverseMatch, reverse
 from PIL import Image
 
-from eschool.classroom.models import Course, Session
+from eschool.classroom.models import CalendarFeed, Course, Session
 from eschool.classroom.selectors.publication import QR_KEY, anonymous_may_watch, qr_svgs
 
 from .conftest import TODAY, TOMORROW, shanghai
@@ -208,3 +208,36 @@ def test_anonymous_watching_needs_a_published_scheduled_session(clock, make_sess
     cancelled = make_session(kind=Session.Kind.EVENT, status=Session.Status.CANCELLED)
     assert anonymous_may_watch(hidden, at=shanghai(TODAY, "10:00")) is False
     assert anonymous_may_watch(cancelled, at=shanghai(TODAY, "10:00")) is False
+
+
+def test_link_checkers_and_previews_may_ask_with_head(client, clock, make_session, student):
+    # A chat app's link preview or a QR scanner may ask with HEAD before opening (RFC 9110:
+    # a server answers HEAD wherever it answers GET): the same answer, without the body.
+    session = make_session(title="分数的加减")
+    Course.objects.create(title="中考数学专题", kind="lecture", share_code="course03")
+    feed = CalendarFeed.objects.create(user=student)
+    paths = [
+        "/",
+        "/timetable/",
+        "/timetable/2026-12-07/",
+        f"/sessions/{session.pk}/",
+        f"/s/{session.share_code}",
+        f"/s/{session.share_code}/qr.svg",
+        f"/s/{session.share_code}/qr.png",
+        "/c/course03",
+        "/d/20261207",
+        f"/sessions/{session.pk}/poster/",
+        "/timetable/2026-12-07/announcement/",
+        "/timetable/2026-12-07.ics",
+        f"/calendar/{feed.token}.ics",
+        "/lectures/",
+        "/parenting/",
+    ]
+    for path in paths:
+        got = client.get(path)
+        head = client.head(path)
+        assert (path, head.status_code) == (path, got.status_code)
+        assert got.status_code in {200, 302}, path
+        assert head["Content-Type"] == got["Content-Type"], path
+        assert head.content == b"", path
+    assert client.post(f"/s/{session.share_code}").status_code == 405

@@ -19,7 +19,7 @@ from django.utils.cache import patch_cache_control
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from eschool.classroom import selectors, services
 from eschool.classroom.forms import CancelForm, NewSessionForm, SessionForm
@@ -111,17 +111,17 @@ def _day_page(request, day: dt.date):
     return _public_cache(response, public and not request.user.is_authenticated)
 
 
-@require_GET
+@require_safe
 def today(request):
     return _day_page(request, timeutil.today())
 
 
-@require_GET
+@require_safe
 def day(request, day: dt.date):
     return _day_page(request, day)
 
 
-@require_GET
+@require_safe
 def pick_day(request):
     """The date picker's target: on to that day's page."""
     chosen = selectors.parse_day(request.GET.get("date", ""))
@@ -145,7 +145,7 @@ def _session_page(request, session: Session, template: str = "classroom/session_
     )
 
 
-@require_GET
+@require_safe
 def session_detail(request, pk: int):
     # A district event is one page for all its viewers, logged in or not, cached here and
     # by nginx or a CDN (public); its teacher and the administrators get their own.

@@ -11,7 +11,7 @@ from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_POST, require_safe
 
 from eschool.classroom import selectors
 from eschool.classroom.forms import GradeChoiceField, NewSessionForm, SessionForm
@@ -181,7 +181,7 @@ class MaterialForm(forms.Form):
 # Public pages ----------------------------------------------------------------------
 
 
-@require_GET
+@require_safe
 def course_detail(request, pk: int):
     at = timeutil.now()
     course = course_selectors.course_get_for_user(pk, user=request.user, at=at)
@@ -207,7 +207,7 @@ def course_detail(request, pk: int):
     return _public_cache(response, public and not request.user.is_authenticated)
 
 
-@require_GET
+@require_safe
 def lectures(request):
     response = render(
         request,
@@ -220,7 +220,7 @@ def lectures(request):
     return _public_cache(response, not request.user.is_authenticated)
 
 
-@require_GET
+@require_safe
 def parenting(request):
     response = render(
         request,

@@ -15,7 +15,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from eschool.classroom import selectors
 from eschool.classroom.models import Course, DayNotice, Session
@@ -65,17 +65,17 @@ def _share_target(kind: str, code: str) -> str:
     raise Http404(_("This link leads nowhere."))
 
 
-@require_GET
+@require_safe
 def share_session(request, code: str):
     return redirect(_share_target("s", code))
 
 
-@require_GET
+@require_safe
 def share_course(request, code: str):
     return redirect(_share_target("c", code))
 
 
-@require_GET
+@require_safe
 def share_day(request, code: str):
     return redirect(_share_target("d", code))
 
@@ -87,7 +87,7 @@ _SHARE_ROUTES = {
 }
 
 
-@require_GET
+@require_safe
 def share_qr(request, kind: str, code: str, fmt: str):
     """The QR code of a short link, as SVG or PNG; cacheable for a day."""
     _share_target(kind, code)  # 404 for a code that leads nowhere
@@ -104,7 +104,7 @@ def _session_share_url(request, session: Session) -> str:
     return request.build_absolute_uri(reverse("classroom:share_session", args=[session.share_code]))
 
 
-@require_GET
+@require_safe
 def session_poster(request, pk: int):
     """One A4 page for a session: title, teacher, time, a large QR code, the short link."""
     at = timeutil.now()
@@ -125,7 +125,7 @@ def session_poster(request, pk: int):
     return _public_cache(response, public and not request.user.is_authenticated)
 
 
-@require_GET
+@require_safe
 def day_announcement(request, value: str):
     """The printable announcement of a day: sessions by stage and grade with teachers,
     times and a QR code each, plus one for the day. A fixed number of queries."""
@@ -177,7 +177,7 @@ def _session_url(request):
     )
 
 
-@require_GET
+@require_safe
 def day_ics(request, value: str):
     """The public timetable of a day as iCalendar; 404 before it is published."""
     day = selectors.parse_day(value)
@@ -194,7 +194,7 @@ def day_ics(request, value: str):
     return response
 
 
-@require_GET
+@require_safe
 @never_cache
 def calendar_feed(request, token: str):
     """A person's private calendar: 404 for an unknown or revoked token."""
