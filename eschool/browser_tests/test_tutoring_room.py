@@ -92,10 +92,14 @@ def test_a_student_and_a_teacher_chat_draw_resume_and_end(asgi_server, chromium,
         )
         say(tutor, "先移项")
         expect(tutor.locator("#room-log .room-message.mine:not(.pending)")).to_have_count(2)
+        # What the student writes meanwhile is sent on return, after what they missed, and
+        # both sides show the same order.
+        say(pupil, "我再算一遍")
         pupil.context.set_offline(False)
-        expect(pupil.locator("#room-log .text")).to_have_text(
-            ["<b>老师好</b>，第二题不会", "我们看图", "先移项"]
-        )
+        said = ["<b>老师好</b>，第二题不会", "我们看图", "先移项", "我再算一遍"]
+        expect(pupil.locator("#room-log .text")).to_have_text(said)
+        expect(pupil.locator("#room-log .pending")).to_have_count(0)
+        expect(tutor.locator("#room-log .text")).to_have_text(said)
         assert board_strokes(pupil) == 1
 
         # A message whose broadcast was lost (stored, never announced): the student's idle
@@ -111,9 +115,7 @@ def test_a_student_and_a_teacher_chat_draw_resume_and_end(asgi_server, chromium,
             created_at=timeutil.now(),
         )
         pupil.clock.fast_forward(30_000)
-        expect(pupil.locator("#room-log .text")).to_have_text(
-            ["<b>老师好</b>，第二题不会", "我们看图", "先移项", "这条广播丢了"]
-        )
+        expect(pupil.locator("#room-log .text")).to_have_text([*said, "这条广播丢了"])
 
         # The teacher ends the session; the student is asked to rate it.
         tutor.once("dialog", lambda dialog: dialog.accept())

@@ -179,11 +179,12 @@
         var shown = pendingNodes[message.client_id];
         var node = line(message, false);
         if (message.author === me && shown) {
-          log.replaceChild(node, shown);
+          log.removeChild(shown);
           delete pendingNodes[message.client_id];
-        } else {
-          log.appendChild(node);
         }
+        // In the server's order, above the lines still being sent: a line written while the
+        // connection was down comes after what the other side said meanwhile, as on theirs.
+        log.insertBefore(node, log.querySelector(".room-message.pending:not(.failed)"));
         scrollDown();
         break;
       case "stroke":

@@ -5,6 +5,8 @@ import datetime as dt
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Value
+from django.db.models.functions import Greatest, Least
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
@@ -262,10 +264,18 @@ def question_answer(*, actor, question: Question, answer: str) -> Question:
 def queue_open(at: dt.datetime | None = None) -> int:
     """Periodic (and on read): queued questions whose shift has opened join the waiting list."""
     at = at or timeutil.now()
-    if window_at(at) is None:
+    window = window_at(at)
+    if window is None:
         return 0
-    opened = Question.objects.filter(status=Question.Status.QUEUED, waiting_since__lte=at).update(
-        status=Question.Status.WAITING
+    # Queued for this window's day, even for a later start: the district may have moved the
+    # window since. The wait counts from when the window opened, or from now if the question
+    # named a later time (so never from before the window, nor from the future).
+    day_after = timeutil.at_local(window.day + dt.timedelta(days=1), dt.time(0))
+    opened = Question.objects.filter(
+        status=Question.Status.QUEUED, waiting_since__lt=day_after
+    ).update(
+        status=Question.Status.WAITING,
+        waiting_since=Greatest(Least("waiting_since", Value(at)), Value(window.opens_at)),
     )
     if opened:
         from eschool.tutoring.services.matching import dispatch

@@ -114,6 +114,36 @@ def test_a_question_before_1930_is_queued_and_opens_with_the_shift(clock, studen
     assert (question.status, question.offered_to) == ("offered", teacher.teacher)
 
 
+def test_a_queued_question_opens_when_the_window_is_moved_earlier(clock, student, school_a):
+    clock.at("17:00")
+    question = ask(student)
+    assert (question.status, question.waiting_since) == ("queued", clock.at("19:30"))
+    row = tutoring_settings()
+    row.window_start, row.window_end = dt.time(17, 30), dt.time(18, 30)
+    row.save(update_fields=["window_start", "window_end"])
+    opened_at = clock.at("17:40")
+    assert asking.queue_open() == 1
+    question.refresh_from_db()
+    # It waits from when it opened, not from the 19:30 it was queued for.
+    assert (question.status, question.waiting_since) == ("waiting", opened_at)
+
+
+def test_a_queued_question_waits_from_the_start_of_a_window_moved_later(clock, student):
+    clock.at("17:00")
+    question = ask(student)
+    assert question.waiting_since == clock.at("19:30")
+    row = tutoring_settings()
+    row.window_start = dt.time(20, 0)
+    row.save(update_fields=["window_start"])
+    clock.at("19:45")
+    assert asking.queue_open() == 0
+    opens_at = clock.at("20:00")
+    clock.advance(seconds=40)  # the tick comes a little after the opening
+    assert asking.queue_open() == 1
+    question.refresh_from_db()
+    assert (question.status, question.waiting_since) == ("waiting", opens_at)
+
+
 def test_after_the_window_a_live_question_is_refused_but_written_is_fine(clock, student):
     clock.at("21:40")
     with pytest.raises(ValidationError) as refused:
