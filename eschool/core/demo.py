@@ -428,10 +428,10 @@ def _demo_full_classes(*, demo_student: str) -> int:
 # Replays of past sessions, so that the replay page can be tried at once. One video (a test
 # picture with a running clock and a tone) is generated and packaged once, small (one 360p
 # rendition, 10 frames a second), and copied to each session: `make run` stays quick.
-DEMO_REPLAY_SECONDS = 120
+DEMO_REPLAY_SECONDS = 180
 DEMO_REPLAY_COUNT = 3
 DEMO_TEACHER = "T1001"
-DEMO_CHAPTERS = [(0, "课前导入"), (35, "新课讲解"), (80, "例题精讲"), (105, "课堂小结")]
+DEMO_CHAPTERS = [(0, "课前导入"), (40, "新课讲解"), (100, "例题精讲"), (155, "课堂小结")]
 
 
 def _demo_replay_sessions(admin) -> list:

@@ -329,19 +329,19 @@ def check_demo_replays(media_root: Path, printed: str, client) -> None:
 
     replays = list(Recording.objects.select_related("session").order_by("pk"))
     assert len(replays) == 3
-    assert "replays: 3 past sessions, 2 min of video each" in printed
+    assert "replays: 3 past sessions, 3 min of video each" in printed
     assert len({r.session_id for r in replays}) == 3
     for recording in replays:
         assert recording.status == Recording.Status.READY
         assert recording.session.ends_at <= timeutil.now()
-        assert recording.duration_seconds == pytest.approx(120, abs=0.2)
+        assert recording.duration_seconds == pytest.approx(180, abs=0.2)
         master = media_root / recording.hls_path
         assert recording.hls_path == f"replays/{recording.session_id}/{recording.pk}/master.m3u8"
         (variant,) = read_playlist(master).variants
         assert variant["RESOLUTION"] == "640x360"
         playlist = read_playlist(master.parent / variant["URI"])
         assert playlist.ended and playlist.playlist_type == "VOD"
-        assert playlist.duration == pytest.approx(120, abs=0.2)
+        assert playlist.duration == pytest.approx(180, abs=0.2)
         assert playlist.target_duration >= max(s.duration for s in playlist.segments)
         assert (
             master.parent.joinpath(variant["URI"]).read_text().rstrip().endswith("#EXT-X-ENDLIST")
@@ -355,7 +355,7 @@ def check_demo_replays(media_root: Path, printed: str, client) -> None:
             assert sum(1 for _ in container.decode(video=0)) > 0
     # The demo teacher's replay has chapters.
     chapters = list(Chapter.objects.order_by("at_seconds").values_list("at_seconds", "title"))
-    assert chapters == [(0, "课前导入"), (35, "新课讲解"), (80, "例题精讲"), (105, "课堂小结")]
+    assert chapters == [(0, "课前导入"), (40, "新课讲解"), (100, "例题精讲"), (155, "课堂小结")]
     assert Chapter.objects.values("recording").distinct().count() == 1
     # …and the chat kept beside it, shown as the replay reaches each message.
     teachers = Chapter.objects.values_list("recording__session", flat=True).first()
