@@ -113,6 +113,8 @@ def test_the_publish_button_is_for_district_admins_on_unpublished_days(
     html = client.get("/timetable/2026-12-08/").content.decode()
     assert 'action="/timetable/2026-12-08/publish/"' in html
     assert "Publish now" in html
+    # A publication cannot be undone: the form asks first (static/js/confirm.js).
+    assert 'data-confirm="Publish this day now? Its timetable and teachers become public' in html
     response = client.post("/timetable/2026-12-08/publish/")
     assert response.status_code == 302
     assert response["Location"] == "/timetable/2026-12-08/"
