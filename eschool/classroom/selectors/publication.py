@@ -71,6 +71,11 @@ def notices_of_day(day: dt.date) -> list[DayNotice]:
     return notices
 
 
+def sessions_still_on(day: dt.date) -> int:
+    """How many of `day`'s sessions are not withdrawn."""
+    return Session.objects.filter(day=day, status=Session.Status.SCHEDULED).count()
+
+
 def notices_from(day: dt.date, *, days: int = 366) -> list[DayNotice]:
     """Notices from `day` on, for the management page."""
     return list(

@@ -5,7 +5,7 @@ import datetime as dt
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
-from eschool.classroom.models import DayNotice
+from eschool.classroom.models import DayNotice, Session
 from eschool.classroom.services.publication import day_notice_add, day_notice_remove
 
 from .conftest import TODAY
@@ -43,6 +43,27 @@ def test_a_district_admin_adds_a_notice_through_the_page(client, clock, district
     html = client.get("/manage/notices/").content.decode()
     assert "The notice is on the timetable of 2026-12-07." in html
     assert f'action="/manage/notices/{notice.pk}/delete/"' in html
+
+
+def test_a_no_classes_notice_says_how_many_sessions_are_still_on_that_day(
+    client, clock, make_session, district_admin
+):
+    make_session(title="分数的加减")
+    make_session(title="《春》朗读")
+    make_session(title="已取消的课", status=Session.Status.CANCELLED)
+    client.force_login(district_admin)
+    form = {"day": "2026-12-07", "title": "元旦放假", "no_classes": "on"}
+
+    english(client).post("/manage/notices/", form)
+
+    html = client.get("/manage/notices/").content.decode()
+    assert (
+        "2 sessions are still on the timetable of 2026-12-07: "
+        "withdraw them on their pages if they will not take place."
+    ) in html
+    # A notice that is only information (classes go on) warns of nothing.
+    client.post("/manage/notices/", form | {"no_classes": "", "title": "期末考试"})
+    assert "still on the timetable" not in client.get("/manage/notices/").content.decode()
 
 
 def test_the_notice_shows_on_its_day_for_every_viewer(

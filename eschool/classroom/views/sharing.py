@@ -13,7 +13,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.cache import patch_cache_control
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST, require_safe
 
@@ -262,6 +262,21 @@ def notices(request):
                     _("The notice is on the timetable of %(date)s.")
                     % {"date": notice.day.isoformat()},
                 )
+                # A notice does not cancel anything: the administrator withdraws each
+                # session (which tells its booked students), so say what is still on.
+                still_on = notice.no_classes and sharing.sessions_still_on(notice.day)
+                if still_on:
+                    messages.warning(
+                        request,
+                        ngettext(
+                            "%(count)d session is still on the timetable of %(date)s: "
+                            "withdraw it on its page if it will not take place.",
+                            "%(count)d sessions are still on the timetable of %(date)s: "
+                            "withdraw them on their pages if they will not take place.",
+                            still_on,
+                        )
+                        % {"count": still_on, "date": notice.day.isoformat()},
+                    )
                 return redirect("classroom:notices")
     else:
         form = NoticeForm(initial={"no_classes": True})
