@@ -61,6 +61,12 @@ def test_an_administrator_resets_a_password_and_sees_the_new_one_once(
     assert response.context["password"] == new_password
     assert f"<code>{new_password}</code>" in response.content.decode()
     assert response.headers["Cache-Control"].startswith("max-age=0, no-cache, no-store")
+    html = response.content.decode()
+    # The same password is on the person's sheet until they change it: the page says so.
+    assert "it is also on their password sheet, which you can print again" in html
+    # Back to the list the administrator came from, where the person has a school.
+    back = f'href="/accounts/schools/{person.school_id}/people/"'
+    assert (back in html) is (person.school_id is not None)
 
 
 @pytest.mark.parametrize(("actor", "target"), DENIED)
