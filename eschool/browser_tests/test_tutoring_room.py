@@ -117,9 +117,16 @@ def test_a_student_and_a_teacher_chat_draw_resume_and_end(asgi_server, chromium,
         pupil.clock.fast_forward(30_000)
         expect(pupil.locator("#room-log .text")).to_have_text([*said, "这条广播丢了"])
 
+        # The student is typing when the teacher ends the session (the teacher's clock held,
+        # so "… is typing" cannot simply time out): the end clears it.
+        tutor.clock.pause_at(tutor.evaluate("Date.now()") + 1000)
+        pupil.get_by_label(in_chinese("Message")).fill("还有一个问题")
+        expect(tutor.locator("#room-typing")).not_to_have_text("")
         # The teacher ends the session; the student is asked to rate it.
         tutor.once("dialog", lambda dialog: dialog.accept())
         tutor.get_by_role("button", name=in_chinese("End session")).click()
+        expect(tutor.locator("#room-status")).to_have_text(in_chinese("The session has ended."))
+        expect(tutor.locator("#room-typing")).to_have_text("")
         expect(pupil.get_by_text(in_chinese("How was this session?"))).to_be_visible()
         pupil.get_by_label("5 ★").check()
         pupil.get_by_role("button", name=in_chinese("Send rating")).click()

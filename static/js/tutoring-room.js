@@ -217,6 +217,9 @@
     ended = true;
     root.setAttribute("data-ended", "true");
     setStatus(S.ended);
+    // Nobody types in an ended room: "… is typing" must not outlive the end.
+    window.clearTimeout(typingTimer);
+    typingLine.textContent = "";
     composer.hidden = true;
     document.getElementById("room-controls").hidden = true;
     var tools = document.querySelector(".board-tools");
@@ -319,6 +322,7 @@
           }
           break;
         case "typing":
+          if (ended) { break; }
           typingLine.textContent = frame.from === "teacher" ? S.typing_teacher : S.typing_student;
           window.clearTimeout(typingTimer);
           typingTimer = window.setTimeout(function () { typingLine.textContent = ""; }, 4000);
