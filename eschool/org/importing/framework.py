@@ -46,6 +46,8 @@ class ImportResult:
     rows: int = 0
     # How many problems there were in all, when the report was cut at MAX_ERRORS.
     error_total: int = 0
+    # The actor may not import this file at all: no correction of it would help.
+    refused: bool = False
 
     @property
     def ok(self) -> bool:
@@ -320,6 +322,7 @@ def import_file(
     if allowed_kinds is not None:
         permitted &= set(allowed_kinds)
     if kind not in permitted:
+        result.refused = True
         result.errors.append(
             RowError(
                 None,
@@ -337,6 +340,7 @@ def import_file(
     spec = spec_cls(actor=actor, report=report, headers=written)
     message = spec.check_actor()
     if message:
+        result.refused = True
         report.add(None, "", "", message)
     for column in spec_cls.columns:
         if column.required and column.key not in positions:

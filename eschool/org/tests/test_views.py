@@ -256,6 +256,24 @@ def test_a_school_admin_uploading_another_schools_rows_gets_the_report(
     ]
 
 
+def test_a_school_admin_uploading_a_list_of_schools_is_refused_without_a_report_to_correct(
+    client, school_admin
+):
+    client.force_login(school_admin)
+
+    token = token_of(upload(client, case_path("schools_gbk.csv").read_bytes(), "schools.csv"))
+    html = client.get(reverse("org:import_preview", args=[token])).content.decode()
+
+    assert (
+        "Nothing was imported: This file is a list of schools, which you may not import here."
+    ) in html
+    assert "Ask the district administrator to import this file." in html
+    # Correcting the file would not help: no row report, no "upload a corrected file".
+    assert '<table class="report">' not in html
+    assert "Upload a corrected file" not in html
+    assert 'href="/manage/import/">Import another file</a>' in html
+
+
 # Templates and exports --------------------------------------------------------------------
 @pytest.mark.parametrize(
     ("kind", "first_headers"),
