@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from eschool.accounts.models import Role
 from eschool.core import timeutil
 from eschool.org import selectors, services
 from eschool.org.importing.export import (
@@ -223,9 +224,13 @@ def export(request, kind, fmt):
         response = HttpResponse(write_xlsx(headers, rows, title=kind), content_type=XLSX)
     else:
         response = HttpResponse(write_csv(headers, rows), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = content_disposition(
-        f"{kind}.{fmt}", f"{FILE_NAMES[kind]}.{fmt}"
-    )
+    # Named by whose list and what day it is, so that downloads kept side by side (each
+    # school's, each week's) do not overwrite one another as 学生名单(1).xlsx.
+    day = timeutil.today().isoformat()
+    school = request.user.school if request.user.role == Role.SCHOOL_ADMIN else None
+    name = "-".join([FILE_NAMES[kind], *([school.name] if school else []), day])
+    ascii_name = "-".join([kind, *([school.code] if school else []), day])
+    response["Content-Disposition"] = content_disposition(f"{ascii_name}.{fmt}", f"{name}.{fmt}")
     return response
 
 

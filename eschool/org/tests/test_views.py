@@ -1,5 +1,6 @@
 """The import pages (upload → preview → commit), templates and exports, per persona."""
 
+import datetime as dt
 import io
 import re
 from urllib.parse import unquote
@@ -10,6 +11,7 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from eschool.accounts.models import Guardianship, Role, Student, User
+from eschool.core import timeutil
 from eschool.org.importing import import_file
 
 from .conftest import STUDENT_HEADER, case_path, csv_bytes
@@ -312,16 +314,32 @@ def test_the_students_template_imports_as_it_is(client, district_admin, school_a
     assert result.counts["students"]["new"] == 1
 
 
-def test_content_disposition_carries_the_chinese_name(client, district_admin):
+def test_content_disposition_carries_the_chinese_name_and_the_day(
+    client, district_admin, monkeypatch
+):
+    monkeypatch.setattr(timeutil, "today", lambda at=None: dt.date(2026, 12, 7))
     client.force_login(district_admin)
 
     response = client.get(reverse("org:export", args=["students", "csv"]))
 
     assert response["Content-Disposition"] == (
-        "attachment; filename=\"students.csv\"; filename*=UTF-8''"
-        "%E5%AD%A6%E7%94%9F%E5%90%8D%E5%8D%95.csv"
+        "attachment; filename=\"students-2026-12-07.csv\"; filename*=UTF-8''"
+        "%E5%AD%A6%E7%94%9F%E5%90%8D%E5%8D%95-2026-12-07.csv"
     )
-    assert unquote(response["Content-Disposition"].split("''")[1]) == "学生名单.csv"
+    assert unquote(response["Content-Disposition"].split("''")[1]) == "学生名单-2026-12-07.csv"
+
+
+def test_a_school_admins_export_is_named_after_their_school(client, school_admin, monkeypatch):
+    monkeypatch.setattr(timeutil, "today", lambda at=None: dt.date(2026, 12, 7))
+    client.force_login(school_admin)
+
+    response = client.get(reverse("org:export", args=["teachers", "xlsx"]))
+
+    school = school_admin.school
+    assert f'filename="teachers-{school.code}-2026-12-07.xlsx"' in response["Content-Disposition"]
+    assert unquote(response["Content-Disposition"].split("''")[1]) == (
+        f"教师名单-{school.name}-2026-12-07.xlsx"
+    )
 
 
 def test_students_csv_export_has_bom_crlf_and_parents(client, district_admin, schools_loaded):
