@@ -624,10 +624,17 @@ def history_text(client) -> str:
 def test_the_history_names_asking_once_in_chinese(clock, client, student):
     ask(student)
     client.force_login(student)
+    # The student is not told their own name on every line.
     assert history_text(client) == (
         "伴读记录 提问 · 我的提问 提一个新问题 问过的问题 "
-        "12-07 19:45 分数怎么加？ 等待老师接题 数学 · 张三 一对一辅导 还没有辅导记录。"
+        "12-07 19:45 分数怎么加？ 等待老师接题 数学 一对一辅导 还没有辅导记录。"
     )
+
+
+def test_a_parents_history_says_which_child_asked(clock, client, student, parent):
+    ask(student)
+    client.force_login(parent)
+    assert "分数怎么加？ 等待老师接题 数学 · 张三 一对一辅导" in history_text(client)
 
 
 def test_the_history_in_english(clock, client, student):
