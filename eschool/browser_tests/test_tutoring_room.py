@@ -128,6 +128,10 @@ def test_a_student_and_a_teacher_chat_draw_resume_and_end(asgi_server, chromium,
         expect(tutor.locator("#room-status")).to_have_text(in_chinese("The session has ended."))
         expect(tutor.locator("#room-typing")).to_have_text("")
         expect(pupil.get_by_text(in_chinese("How was this session?"))).to_be_visible()
+        # What the student was typing stays on screen to copy, but can no longer be sent.
+        expect(pupil.locator("#room-text")).to_have_value("还有一个问题")
+        expect(pupil.locator("#room-text")).not_to_be_editable()
+        expect(pupil.locator("#room-send")).to_be_hidden()
         pupil.get_by_label("5 ★").check()
         pupil.get_by_role("button", name=in_chinese("Send rating")).click()
         expect(pupil.get_by_text(in_chinese("Thank you for rating the session."))).to_be_visible()

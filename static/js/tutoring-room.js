@@ -220,7 +220,13 @@
     // Nobody types in an ended room: "… is typing" must not outlive the end.
     window.clearTimeout(typingTimer);
     typingLine.textContent = "";
-    composer.hidden = true;
+    if (textBox.value.trim()) {
+      // What was being typed stays on screen, to copy, instead of vanishing with the composer.
+      textBox.readOnly = true;
+      composer.querySelector(".room-actions").hidden = true;
+    } else {
+      composer.hidden = true;
+    }
     document.getElementById("room-controls").hidden = true;
     var tools = document.querySelector(".board-tools");
     if (tools) { tools.hidden = true; }
@@ -357,6 +363,7 @@
 
   composer.addEventListener("submit", function (event) {
     event.preventDefault();
+    if (ended) { return; }
     var text = textBox.value.trim();
     if (!text) { return; }
     var clientId = newId();
