@@ -173,6 +173,11 @@ def _phone_taken_by_other_teacher(phone: str, owner: dict, name: str, *, named: 
                 "%(number)s), which does not match the teacher's name %(name)s."
             )
             % params
+            + " "
+            + _(
+                "If the two really share this number, leave the teacher's mobile number "
+                "empty: a teacher also logs in with the staff number."
+            )
         )
     return (
         _(
@@ -745,12 +750,24 @@ class StudentSpec(Spec):
                 )
                 % params
             )
-        return (
+        problem = (
             _(
                 "The mobile number %(phone)s is already the login of %(owner)s (%(role)s "
                 "%(number)s), which does not match the parent's name %(name)s."
             )
             % params
+        )
+        if found["role"] != Role.TEACHER:
+            return problem
+        # A family's number that is also a teacher's: the teacher can do without it.
+        return (
+            problem
+            + " "
+            + _(
+                "If the two really share this number, remove it from the teacher's row of "
+                "the teachers' file and import that again: a teacher also logs in with the "
+                "staff number."
+            )
         )
 
     @staticmethod

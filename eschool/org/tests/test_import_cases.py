@@ -1,6 +1,9 @@
 """Every case of ../shared/cases/README.md, with the values given there."""
 
 import datetime as dt
+import io
+
+import openpyxl
 
 from eschool.accounts.models import Guardianship, Role, Student, Teacher, User
 from eschool.org.importing import RowError, import_file
@@ -176,7 +179,9 @@ def test_a_parent_phone_that_is_a_teachers_with_another_name_is_a_row_error(teac
             "家长手机",
             "13900139001",
             "The mobile number 13900139001 is already the login of 刘芳 (Teacher T0002), "
-            "which does not match the parent's name 李明.",
+            "which does not match the parent's name 李明. If the two really share this number, "
+            "remove it from the teacher's row of the teachers' file and import that again: "
+            "a teacher also logs in with the staff number.",
         )
     ]
     assert Student.objects.count() == 0
@@ -201,7 +206,9 @@ def test_a_teacher_phone_that_is_a_parents_with_another_name_is_a_row_error(scho
             "手机",
             "13900139001",
             "The mobile number 13900139001 is already the login of 李明 (Parent 13900139001), "
-            "which does not match the teacher's name 刘芳.",
+            "which does not match the teacher's name 刘芳. If the two really share this "
+            "number, leave the teacher's mobile number empty: a teacher also logs in with "
+            "the staff number.",
         )
     ]
     assert Teacher.objects.count() == 0
@@ -210,3 +217,29 @@ def test_a_teacher_phone_that_is_a_parents_with_another_name_is_a_row_error(scho
     assert list(
         Guardianship.objects.filter(guardian=parent).values_list("student__user__name", flat=True)
     ) == ["李小红"]
+
+
+def test_the_teachers_file_without_the_shared_number_imports_and_so_does_the_timetable(
+    schools_loaded,
+):
+    # Following the report's advice after students_gbk.csv: 刘芳's mobile number left empty
+    # (李明's family shares it), the teachers import, and the timetable that names them.
+    assert import_file(case_path("students_gbk.csv")).committed
+    book = openpyxl.load_workbook(case_path("teachers.xlsx"))
+    sheet = book.active
+    headers = [cell.value for cell in sheet[1]]
+    row = next(r for r in sheet.iter_rows(min_row=2) if r[headers.index("工号")].value == "T0002")
+    row[headers.index("手机")].value = None
+    data = io.BytesIO()
+    book.save(data)
+
+    result = import_file(data.getvalue(), filename="teachers.xlsx")
+
+    assert result.committed, result.errors
+    assert result.counts["teachers"] == {"new": 3, "changed": 0, "unchanged": 0}
+    liu = User.objects.get(username="T0002")
+    assert (liu.name, liu.phone) == ("刘芳", None)
+    assert User.objects.get(phone="13900139001").name == "李明"
+    timetable = import_file(case_path("timetable.xlsx"))
+    assert timetable.committed, timetable.errors
+    assert timetable.counts["sessions"]["new"] == 5

@@ -132,7 +132,9 @@ def test_every_row_with_the_clashing_number_is_reported_under_the_files_header(
 
     message = (
         "The mobile number 13900139001 is already the login of 刘芳 (Teacher T0002), "
-        "which does not match the parent's name 李明."
+        "which does not match the parent's name 李明. If the two really share this number, "
+        "remove it from the teacher's row of the teachers' file and import that again: "
+        "a teacher also logs in with the staff number."
     )
     assert result.errors == [
         RowError(2, "监护人手机", "13900139001", message),

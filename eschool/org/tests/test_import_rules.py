@@ -203,7 +203,9 @@ def test_a_teacher_phone_owned_by_another_account_is_an_error(teachers_loaded):
             "手机",
             "13900139000",
             "The mobile number 13900139000 is already the login of 陈老师 (Teacher T0001), "
-            "which does not match the teacher's name 新老师.",
+            "which does not match the teacher's name 新老师. If the two really share this "
+            "number, leave the teacher's mobile number empty: a teacher also logs in with "
+            "the staff number.",
         )
     ]
     assert Teacher.objects.count() == 3
