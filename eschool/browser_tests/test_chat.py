@@ -96,6 +96,32 @@ def test_two_phones_chat_and_the_teacher_hides_a_message(
     teacher_context.close()
 
 
+def test_a_half_written_question_survives_the_page_reloading(
+    chromium, asgi_server, lesson, student
+):
+    # The player reloads the page once when the live starts; a reload by hand is the same.
+    context, pupil = phone(chromium, asgi_server, student.username)
+    pupil.goto(f"{asgi_server}/sessions/{lesson.pk}/")
+    expect(pupil.locator("[data-chat-panel] [data-status]")).to_be_hidden()
+    pupil.get_by_role("tab", name=in_chinese("Questions")).click()
+    pupil.get_by_label(in_chinese("Your question for the teacher")).fill("我写了一半的问题")
+
+    pupil.reload()
+
+    expect(pupil.get_by_role("tab", name=in_chinese("Questions"))).to_have_attribute(
+        "aria-selected", "true"
+    )
+    expect(pupil.get_by_label(in_chinese("Your question for the teacher"))).to_have_value(
+        "我写了一半的问题"
+    )
+    # Sent, it is not put back by the next load.
+    pupil.get_by_label(in_chinese("Your question for the teacher")).press("Enter")
+    expect(pupil.locator('[data-list="question"] .chat-text')).to_have_text(["我写了一半的问题"])
+    pupil.reload()
+    expect(pupil.get_by_label(in_chinese("Your message"))).to_have_value("")
+    context.close()
+
+
 def test_a_phone_that_lost_its_connection_gets_what_it_missed_once(
     chromium, asgi_server, lesson, student, teacher
 ):

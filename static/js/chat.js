@@ -37,8 +37,37 @@
     this.reset();
     this.bindTabs();
     this.bindForm();
+    this.keepDraft();
     this.watchMode();
   }
+
+  // The page may reload itself (the player does once when the live starts): what was being
+  // typed, and in which tab, is kept for this browser tab and put back.
+  ChatPanel.prototype.keepDraft = function () {
+    var self = this;
+    if (!this.form) return;
+    var key = "chat-draft-" + this.sessionId;
+    try {
+      var saved = JSON.parse(sessionStorage.getItem(key) || "null");
+      sessionStorage.removeItem(key);
+      if (saved && saved.text && !this.input.value) {
+        if (this.panel.querySelector('[role="tab"][data-tab="' + saved.tab + '"]')) {
+          this.choose(saved.tab);
+        }
+        this.input.value = saved.text;
+      }
+    } catch (e) {
+      // Storage refused (a private window): nothing was kept.
+    }
+    window.addEventListener("pagehide", function () {
+      if (!self.input.value) return;
+      try {
+        sessionStorage.setItem(key, JSON.stringify({ text: self.input.value, tab: self.tab }));
+      } catch (e) {
+        // As above.
+      }
+    });
+  };
 
   ChatPanel.prototype.reset = function () {
     this.messages = new Map(); // id -> {data, item}
