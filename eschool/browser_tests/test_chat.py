@@ -245,6 +245,21 @@ def test_the_kept_chat_follows_the_replay(
     student_context.close()
 
 
+def test_a_replay_whose_chat_is_all_shown_at_once_does_not_also_say_there_is_none(
+    chromium, asgi_server, student, teacher, settings, tmp_path, monkeypatch
+):
+    # Only messages from before the broadcast: all shown from 0:00, with no sync to refresh.
+    session = replay_with_chat(
+        teacher, student, settings, tmp_path, monkeypatch, [("课前好", None)]
+    )
+    student_context, pupil = phone(chromium, asgi_server, student.username)
+    pupil.goto(f"{asgi_server}/sessions/{session.pk}/")
+    shown = pupil.locator('[data-list="chat"] .chat-message:not([hidden]) .chat-text')
+    expect(shown).to_have_text(["课前好"])
+    expect(pupil.locator('[data-chat-panel] [data-empty="chat"]')).to_be_hidden()
+    student_context.close()
+
+
 def test_a_replay_at_its_start_shows_none_of_the_chat_written_during_the_broadcast(
     chromium, asgi_server, student, teacher, settings, tmp_path, monkeypatch
 ):

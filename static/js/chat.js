@@ -472,6 +472,9 @@
           return x - y || a.id - b.id;
         });
         messages.forEach(function (message) { self.add(message, true); });
+        // Added quietly: the counts (and "no messages yet") are brought up to date here, as
+        // the first sync below does nothing when the video is already past every message.
+        self.refresh();
         // messages[0..shownUpTo] are shown: all of them, as just added. The first sync hides
         // those the video has not reached (at 0:00, every one written during the broadcast).
         var shownUpTo = messages.length - 1;

@@ -14,6 +14,10 @@ def test_a_parent_sees_their_childs_school_grade_and_homeroom(english, parent, s
     # Grade names are Chinese data; English pages show their translation.
     for text in ["张三", "南京市鼓楼区示范初级中学", "<dd>Grade 7</dd>", "Grade 7 class 3"]:
         assert text in html
+    # From the child's page to what a parent follows: bookings, watch time, tutoring.
+    assert f'href="/my/children/{student.pk}/timetable/">张三\'s timetable</a>' in html
+    assert f'href="/watch/children/{student.pk}/">' in html
+    assert 'href="/tutoring/history/">Tutoring history</a>' in html
 
 
 def test_a_parent_cannot_see_another_familys_child(client, parent, stranger):
