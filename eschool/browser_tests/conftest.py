@@ -153,9 +153,14 @@ def asgi_server(transactional_db, media_root):
     import threading
 
     import uvicorn
+    from channels.layers import channel_layers
 
     from config.asgi import application
 
+    # A server of its own layer: one that an earlier test's server still shutting down holds
+    # (channels_redis keeps its receive lock on the layer) would bind that lock to its own
+    # event loop, and this server's sockets would fail with "bound to a different event loop".
+    channel_layers.backends.clear()
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
@@ -174,6 +179,11 @@ def asgi_server(transactional_db, media_root):
     yield f"http://127.0.0.1:{port}"
     server.should_exit = True
     thread.join(timeout=10)
+    if thread.is_alive():
+        # Still waiting for sockets or tasks to finish: stop without waiting, so that no server
+        # of this test runs into the next one.
+        server.force_exit = True
+        thread.join(timeout=10)
 
 
 def session_of_yesterday(actor, *, title: str = "光的折射", **fields):
